@@ -1,0 +1,65 @@
+"""peeredu: the online peer-support education course of Skolen for Recovery.
+
+``create_app()`` builds the standalone application. ``PeerEdu`` is the same set of features as
+an extension, to be mounted in an existing Flask application under a URL prefix::
+
+    peeredu = PeerEdu()
+    peeredu.init_app(host_app, url_prefix="/kursus")
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from peeredu.cli import register_commands
+from peeredu.config import DEFAULTS, load_config
+from peeredu.extensions import babel, csrf, db, login_manager, mailer, select_locale
+from peeredu.extensions import TRANSLATIONS_DIR
+from peeredu.web import build_blueprint
+
+__all__ = ["PeerEdu", "create_app"]
+
+
+class PeerEdu:
+    """The peeredu features as a Flask extension."""
+
+    def __init__(self, app: Flask | None = None, **options: Any) -> None:
+        if app is not None:
+            self.init_app(app, **options)
+
+    def init_app(self, app: Flask, url_prefix: str = "") -> None:
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        if not app.config.get("DATABASE_URL"):
+            app.config["DATABASE_URL"] = f"sqlite:///{app.instance_path}/peeredu.sqlite3"
+        app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+        app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LOCALE"])
+
+        db.init_app(app)
+        mailer.init_app(app)
+        csrf.init_app(app)
+        if "babel" not in app.extensions:
+            babel.init_app(app, locale_selector=select_locale)
+        login_manager.init_app(app)
+        login_manager.login_view = "peeredu.auth.login"
+        login_manager.login_message = None  # the login page says why on its own
+        app.register_blueprint(build_blueprint(), url_prefix=url_prefix or None)
+        register_commands(app)
+        app.extensions["peeredu"] = self
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The standalone peeredu application."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PEEREDU_INSTANCE_PATH") or None,
+        static_folder=None,
+        template_folder=None,
+    )
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    PeerEdu(app)
+    return app

@@ -1,0 +1,1 @@
+"""Users, roles, organisations, cohorts, enrolments, invitations and permissions."""

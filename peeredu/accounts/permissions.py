@@ -1,0 +1,88 @@
+"""Who may see and do what: every access decision of the app, as named predicates.
+
+Views, templates and services ask these; nothing else decides access. A predicate that says
+no to seeing an object means the view answers 404, so that the object's existence is not
+disclosed either.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from peeredu.accounts.models import Enrolment, Role, User, cohort_teachers, hr_scopes
+
+
+class Visitor(Protocol):
+    """A signed-in User, or Flask-Login's anonymous user (which has no roles)."""
+
+    is_authenticated: bool
+
+
+def _roles(visitor: Visitor | User) -> frozenset[Role]:
+    return visitor.roles if isinstance(visitor, User) else frozenset()
+
+
+def is_admin(visitor: Visitor | User) -> bool:
+    return Role.ADMIN in _roles(visitor)
+
+
+def is_teacher(visitor: Visitor | User) -> bool:
+    return Role.TEACHER in _roles(visitor)
+
+
+def is_hr(visitor: Visitor | User) -> bool:
+    return Role.HR in _roles(visitor)
+
+
+def is_learner(visitor: Visitor | User) -> bool:
+    return Role.LEARNER in _roles(visitor)
+
+
+def can_administer(visitor: Visitor | User) -> bool:
+    """Organisations, cohorts, users, enrolments and invitations."""
+    return is_admin(visitor)
+
+
+def teaches_cohort(session: Session, visitor: Visitor | User, cohort_id: int) -> bool:
+    if not isinstance(visitor, User) or not is_teacher(visitor):
+        return False
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    cohort_teachers.c.cohort_id == cohort_id,
+                    cohort_teachers.c.user_id == visitor.id,
+                )
+            )
+        )
+    )
+
+
+def hr_covers(session: Session, visitor: Visitor | User, organisation_id: int) -> bool:
+    if not isinstance(visitor, User) or not is_hr(visitor):
+        return False
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    hr_scopes.c.organisation_id == organisation_id,
+                    hr_scopes.c.user_id == visitor.id,
+                )
+            )
+        )
+    )
+
+
+def can_view_enrolment(session: Session, visitor: Visitor | User, enrolment: Enrolment) -> bool:
+    """Progress and status of one enrolment (never reflection text: that has its own rule)."""
+    if not isinstance(visitor, User):
+        return False
+    return (
+        enrolment.user_id == visitor.id
+        or is_admin(visitor)
+        or teaches_cohort(session, visitor, enrolment.cohort_id)
+        or hr_covers(session, visitor, enrolment.organisation_id)
+    )

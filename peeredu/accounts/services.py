@@ -1,0 +1,647 @@
+"""What can be done with accounts. Shared by the web views, the CLI and the demo data.
+
+Every function takes the session, the acting user's id and (where time matters) the time; it
+validates everything before it changes anything, raises DomainError naming the field, and
+flushes but never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from peeredu import audit
+from peeredu.accounts.models import (
+    AccountToken,
+    Cohort,
+    Enrolment,
+    EnrolmentStatus,
+    Organisation,
+    OrganisationKind,
+    Role,
+    TokenPurpose,
+    Track,
+    User,
+    UserRole,
+    WorkRole,
+)
+from peeredu.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from peeredu.errors import N_, DomainError, NotFound
+
+LOCALES = ("da", "en")
+DEFAULT_COURSE = "peer-uddannelsen"
+
+
+# -- Validation helpers ---------------------------------------------------------------------
+
+
+def normalise_email(email: str, *, field: str = "email") -> str:
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise DomainError(N_("%(email)s is not a valid email address."), field=field, email=email)
+    return result.normalized.lower()
+
+
+def _required_text(value: str, field: str, max_length: int) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise DomainError(N_("This field is required."), field=field)
+    if len(value) > max_length:
+        raise DomainError(
+            N_("At most %(count)s characters, please."), field=field, count=max_length
+        )
+    return value
+
+
+def _check_password(password: str, *, email: str, name: str, field: str = "password") -> str:
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise DomainError(problem, field=field)
+    return hash_password(password)
+
+
+def _parse_roles(roles: Iterable[Role | str]) -> set[Role]:
+    try:
+        parsed = {Role(role) for role in roles}
+    except ValueError:
+        raise DomainError(
+            N_("Unknown role. Use one of: %(choices)s."),
+            field="roles",
+            choices=", ".join(r.value for r in Role),
+        )
+    if not parsed:
+        raise DomainError(N_("Choose at least one role."), field="roles")
+    return parsed
+
+
+def _parse_locale(locale: str) -> str:
+    if locale not in LOCALES:
+        raise DomainError(
+            N_("Unknown language. Use one of: %(choices)s."),
+            field="locale",
+            choices=", ".join(LOCALES),
+        )
+    return locale
+
+
+# -- Organisations --------------------------------------------------------------------------
+
+
+def _check_unique_name(
+    session: Session, model: type[Organisation] | type[Cohort], name: str, own_id: int | None
+) -> None:
+    clash = session.scalar(
+        select(model.id).where(func.lower(model.name) == name.lower(), model.id != (own_id or 0))
+    )
+    if clash is not None:
+        raise DomainError(N_("The name %(name)s is already in use."), field="name", name=name)
+
+
+def create_organisation(
+    session: Session, *, name: str, kind: OrganisationKind | str, actor_id: int | None
+) -> Organisation:
+    return update_organisation(session, Organisation(), name=name, kind=kind, actor_id=actor_id)
+
+
+def update_organisation(
+    session: Session,
+    organisation: Organisation,
+    *,
+    name: str,
+    kind: OrganisationKind | str,
+    actor_id: int | None,
+) -> Organisation:
+    name = _required_text(name, "name", 200)
+    try:
+        kind = OrganisationKind(kind)
+    except ValueError:
+        raise DomainError(
+            N_("Unknown kind of organisation. Use one of: %(choices)s."),
+            field="kind",
+            choices=", ".join(k.value for k in OrganisationKind),
+        )
+    _check_unique_name(session, Organisation, name, organisation.id)
+    is_new = organisation.id is None
+    organisation.name, organisation.kind = name, kind
+    session.add(organisation)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="organisation.create" if is_new else "organisation.update",
+        object_type="organisation",
+        object_id=organisation.id,
+    )
+    return organisation
+
+
+def get_organisation_by_name(session: Session, name: str, *, field: str) -> Organisation:
+    organisation = session.scalar(
+        select(Organisation).where(func.lower(Organisation.name) == name.strip().lower())
+    )
+    if organisation is None:
+        raise NotFound(N_("No organisation is called %(name)s."), field=field, name=name)
+    return organisation
+
+
+# -- Cohorts --------------------------------------------------------------------------------
+
+
+def create_cohort(
+    session: Session,
+    *,
+    name: str,
+    start_date: date,
+    end_date: date,
+    teacher_ids: Iterable[int] = (),
+    course: str = DEFAULT_COURSE,
+    actor_id: int | None,
+) -> Cohort:
+    return update_cohort(
+        session,
+        Cohort(course=course),
+        name=name,
+        start_date=start_date,
+        end_date=end_date,
+        teacher_ids=teacher_ids,
+        actor_id=actor_id,
+    )
+
+
+def update_cohort(
+    session: Session,
+    cohort: Cohort,
+    *,
+    name: str,
+    start_date: date,
+    end_date: date,
+    teacher_ids: Iterable[int],
+    actor_id: int | None,
+) -> Cohort:
+    name = _required_text(name, "name", 200)
+    if end_date < start_date:
+        raise DomainError(N_("The end date must not be before the start date."), field="end_date")
+    _check_unique_name(session, Cohort, name, cohort.id)
+    teacher_ids = set(teacher_ids)
+    teachers = list(
+        session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(User.id.in_(teacher_ids), UserRole.role == Role.TEACHER)
+        )
+    )
+    if len(teachers) != len(teacher_ids):
+        raise DomainError(N_("Only users with the teacher role can teach a cohort."), field="teachers")
+    is_new = cohort.id is None
+    cohort.name, cohort.start_date, cohort.end_date = name, start_date, end_date
+    cohort.teachers = teachers
+    session.add(cohort)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="cohort.create" if is_new else "cohort.update",
+        object_type="cohort",
+        object_id=cohort.id,
+        detail="teachers=" + ",".join(str(t.id) for t in teachers),
+    )
+    return cohort
+
+
+def get_cohort_by_name(session: Session, name: str, *, field: str) -> Cohort:
+    cohort = session.scalar(select(Cohort).where(func.lower(Cohort.name) == name.strip().lower()))
+    if cohort is None:
+        raise NotFound(N_("No cohort is called %(name)s."), field=field, name=name)
+    return cohort
+
+
+# -- Users ----------------------------------------------------------------------------------
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    roles: Iterable[Role | str],
+    locale: str = "da",
+    password: str | None = None,
+    actor_id: int | None,
+) -> User:
+    """A user; without a password they cannot sign in until they accept an invitation."""
+    email = normalise_email(email)
+    name = _required_text(name, "name", 200)
+    parsed_roles = _parse_roles(roles)
+    locale = _parse_locale(locale)
+    if get_user_by_email(session, email) is not None:
+        raise DomainError(
+            N_("A user with the email address %(email)s already exists."),
+            field="email",
+            email=email,
+        )
+    password_hash = (
+        _check_password(password, email=email, name=name) if password is not None else None
+    )
+    user = User(email=email, name=name, locale=locale, password_hash=password_hash)
+    user.role_rows = [UserRole(role=role) for role in sorted(parsed_roles)]
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        detail="roles=" + ",".join(sorted(r.value for r in parsed_roles)),
+    )
+    return user
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    name: str,
+    roles: Iterable[Role | str],
+    locale: str,
+    actor_id: int,
+) -> User:
+    name = _required_text(name, "name", 200)
+    parsed_roles = _parse_roles(roles)
+    locale = _parse_locale(locale)
+    if user.id == actor_id and Role.ADMIN in user.roles and Role.ADMIN not in parsed_roles:
+        raise DomainError(N_("You cannot remove your own admin role."), field="roles")
+    old_roles = user.roles
+    user.name, user.locale = name, locale
+    if parsed_roles != old_roles:
+        user.role_rows = [UserRole(role=role) for role in sorted(parsed_roles)]
+        # A change of roles is a change of what the user may see: sign them in again.
+        user.session_version += 1
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="user.roles",
+            object_type="user",
+            object_id=user.id,
+            detail="roles=" + ",".join(sorted(r.value for r in parsed_roles)),
+        )
+    session.flush()
+    return user
+
+
+def set_active(session: Session, user: User, active: bool, *, actor_id: int) -> None:
+    if user.id == actor_id and not active:
+        raise DomainError(N_("You cannot deactivate your own account."))
+    if user.active == active:
+        return
+    user.active = active
+    user.session_version += 1
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.activate" if active else "user.deactivate",
+        object_type="user",
+        object_id=user.id,
+    )
+    session.flush()
+
+
+def set_hr_scope(
+    session: Session, user: User, organisation_ids: Iterable[int], *, actor_id: int | None
+) -> None:
+    ids = set(organisation_ids)
+    if ids and Role.HR not in user.roles:
+        raise DomainError(
+            N_("Only users with the HR role can be given organisations."), field="organisations"
+        )
+    organisations = list(session.scalars(select(Organisation).where(Organisation.id.in_(ids))))
+    if len(organisations) != len(ids):
+        raise DomainError(N_("Unknown organisation."), field="organisations")
+    user.hr_organisations = organisations
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.hr_scope",
+        object_type="user",
+        object_id=user.id,
+        detail="organisations=" + ",".join(str(i) for i in sorted(ids)),
+    )
+    session.flush()
+
+
+def set_locale(session: Session, user: User, locale: str) -> None:
+    user.locale = _parse_locale(locale)
+    session.flush()
+
+
+# -- Enrolments -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolmentSpec:
+    cohort_id: int
+    organisation_id: int
+    track: Track | str
+    work_role: WorkRole | str
+
+
+def enrol(session: Session, user: User, spec: EnrolmentSpec, *, actor_id: int | None) -> Enrolment:
+    try:
+        track = Track(spec.track)
+    except ValueError:
+        raise DomainError(N_("Unknown track. Use peer or colleague."), field="track")
+    try:
+        work_role = WorkRole(spec.work_role)
+    except ValueError:
+        raise DomainError(
+            N_("Unknown role at work. Use one of: %(choices)s."),
+            field="work_role",
+            choices=", ".join(w.value for w in WorkRole),
+        )
+    cohort = session.get(Cohort, spec.cohort_id)
+    if cohort is None:
+        raise DomainError(N_("Unknown cohort."), field="cohort")
+    if session.get(Organisation, spec.organisation_id) is None:
+        raise DomainError(N_("Unknown organisation."), field="organisation")
+    existing = session.scalar(
+        select(Enrolment.id).where(Enrolment.user_id == user.id, Enrolment.cohort_id == cohort.id)
+    )
+    if existing is not None:
+        raise DomainError(
+            N_("%(name)s is already enrolled in %(cohort)s."),
+            field="cohort",
+            name=user.name,
+            cohort=cohort.name,
+        )
+    if Role.LEARNER not in user.roles:
+        user.role_rows.append(UserRole(role=Role.LEARNER))
+    enrolment = Enrolment(
+        user=user,
+        cohort_id=cohort.id,
+        organisation_id=spec.organisation_id,
+        track=track,
+        work_role=work_role,
+    )
+    session.add(enrolment)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="enrolment.create",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        detail=f"user={user.id} cohort={cohort.id} track={track.value}",
+    )
+    return enrolment
+
+
+def set_enrolment_status(
+    session: Session, enrolment: Enrolment, status: EnrolmentStatus | str, *, actor_id: int
+) -> None:
+    try:
+        status = EnrolmentStatus(status)
+    except ValueError:
+        raise DomainError(N_("Unknown enrolment status."), field="status")
+    if enrolment.status == status:
+        return
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="enrolment.status",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        detail=f"{enrolment.status.value}->{status.value}",
+    )
+    enrolment.status = status
+    session.flush()
+
+
+# -- One-time tokens: invitations and password resets --------------------------------------
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(
+    session: Session,
+    user: User,
+    purpose: TokenPurpose,
+    *,
+    now: datetime,
+    max_age: timedelta,
+    created_by_id: int | None,
+) -> str:
+    """A new one-time token; earlier unused tokens of the same purpose stop working."""
+    revoke_tokens(session, user, purpose, now=now)
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_hash_token(raw),
+            created_at=now,
+            expires_at=now + max_age,
+            created_by_id=created_by_id,
+        )
+    )
+    session.flush()
+    return raw
+
+
+def revoke_tokens(session: Session, user: User, purpose: TokenPurpose, *, now: datetime) -> int:
+    result = session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def find_token(
+    session: Session, raw: str, purpose: TokenPurpose, *, now: datetime
+) -> AccountToken | None:
+    token = session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == _hash_token(raw), AccountToken.purpose == purpose
+        )
+    )
+    if token is None or not token.is_usable(now) or not token.user.active:
+        return None
+    return token
+
+
+def latest_invitation(session: Session, user: User) -> AccountToken | None:
+    return session.scalar(
+        select(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.INVITATION)
+        .order_by(AccountToken.created_at.desc(), AccountToken.id.desc())
+        .limit(1)
+    )
+
+
+def invite(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    roles: Iterable[Role | str],
+    locale: str,
+    enrolment: EnrolmentSpec | None,
+    actor_id: int,
+    now: datetime,
+    max_age: timedelta,
+) -> tuple[User, str]:
+    """Create the account (and the enrolment, for a learner) and an invitation token."""
+    parsed_roles = _parse_roles(roles)
+    if Role.LEARNER in parsed_roles and enrolment is None:
+        raise DomainError(
+            N_("A learner needs a cohort, a track and an organisation."), field="cohort"
+        )
+    user = create_user(
+        session, email=email, name=name, roles=parsed_roles, locale=locale, actor_id=actor_id
+    )
+    if enrolment is not None:
+        enrol(session, user, enrolment, actor_id=actor_id)
+    token = issue_token(
+        session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
+    )
+    audit.record(
+        session, actor_id=actor_id, action="invitation.send", object_type="user", object_id=user.id
+    )
+    return user, token
+
+
+def resend_invitation(
+    session: Session, user: User, *, actor_id: int, now: datetime, max_age: timedelta
+) -> str:
+    if user.password_hash is not None:
+        raise DomainError(N_("%(name)s has already accepted the invitation."), name=user.name)
+    token = issue_token(
+        session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
+    )
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="invitation.resend",
+        object_type="user",
+        object_id=user.id,
+    )
+    return token
+
+
+def revoke_invitation(session: Session, user: User, *, actor_id: int, now: datetime) -> None:
+    if revoke_tokens(session, user, TokenPurpose.INVITATION, now=now) == 0:
+        raise DomainError(N_("There is no open invitation to revoke."))
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="invitation.revoke",
+        object_type="user",
+        object_id=user.id,
+    )
+
+
+def redeem_token(
+    session: Session, raw: str, purpose: TokenPurpose, *, password: str, now: datetime
+) -> User:
+    """Set the password through an invitation or reset link, which then stops working."""
+    token = find_token(session, raw, purpose, now=now)
+    if token is None:
+        raise NotFound(N_("This link has expired or has already been used."))
+    user = token.user
+    user.password_hash = _check_password(password, email=user.email, name=user.name)
+    user.session_version += 1
+    token.used_at = now
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="invitation.accept" if purpose is TokenPurpose.INVITATION else "password.reset",
+        object_type="user",
+        object_id=user.id,
+    )
+    session.flush()
+    return user
+
+
+def request_password_reset(
+    session: Session, email: str, *, now: datetime, max_age: timedelta
+) -> tuple[User, str] | None:
+    """A reset token for an active account with a password; None (silently) otherwise."""
+    user = get_user_by_email(session, email)
+    if user is None or not user.is_active:
+        return None
+    token = issue_token(
+        session, user, TokenPurpose.PASSWORD_RESET, now=now, max_age=max_age, created_by_id=None
+    )
+    return user, token
+
+
+# -- Signing in -----------------------------------------------------------------------------
+
+
+def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
+    """The user for these credentials, or None, without telling which part was wrong."""
+    user = get_user_by_email(session, email)
+    if not verify_password(user.password_hash if user else None, password):
+        if user is not None:
+            audit.record(
+                session, actor_id=None, action="login.fail", object_type="user", object_id=user.id
+            )
+        return None
+    assert user is not None and user.password_hash is not None
+    if not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    audit.record(session, actor_id=user.id, action="login", object_type="user", object_id=user.id)
+    session.flush()
+    return user
+
+
+def change_password(
+    session: Session, user: User, *, current: str, new: str
+) -> None:
+    """Change one's own password; every other session of the user ends."""
+    if not verify_password(user.password_hash, current):
+        raise DomainError(N_("The current password is not correct."), field="current_password")
+    user.password_hash = _check_password(new, email=user.email, name=user.name, field="new_password")
+    user.session_version += 1
+    audit.record(
+        session, actor_id=user.id, action="password.change", object_type="user", object_id=user.id
+    )
+    session.flush()
+
+
+def load_session_user(session: Session, session_id: str) -> User | None:
+    """The user behind a login cookie's id ("<user id>:<session version>"), if still valid."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.is_active:
+        return None
+    return user
+
+
+def user_not_found() -> NotFound:
+    return NotFound(N_("No such user."))

@@ -1,0 +1,47 @@
+"""The audit log: who did what to which object, and when. Never the text of anything."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from peeredu.db import Base, utcnow
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(64))
+    # A short, non-sensitive note (a reason given, a role changed); never learner text.
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+def record(
+    session: Session,
+    *,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: object,
+    detail: str = "",
+    now: datetime | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        detail=detail[:500],
+        at=now or utcnow(),
+    )
+    session.add(event)
+    return event

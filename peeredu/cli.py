@@ -1,0 +1,235 @@
+"""``peeredu`` / ``flask --app peeredu`` commands. They call the same services as the web.
+
+A command either does all it was asked or nothing: it commits once, at the end, and a bad
+argument is reported on one line naming the option, with exit status 1.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from peeredu import demo
+from peeredu.accounts import services
+from peeredu.accounts.models import OrganisationKind, Role, Track, WorkRole
+from peeredu.errors import DomainError
+from peeredu.extensions import db, mailer
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Passed as an attribute, not an option: ConfigParser would choke on % in passwords.
+    config.attributes["database_url"] = url
+    return config
+
+
+@contextmanager
+def _transaction(option_names: dict[str, str] | None = None) -> Iterator[Any]:
+    """Run a command's work as one transaction, reporting domain errors on one line."""
+    session = db.session
+    try:
+        yield session
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        option = (option_names or {}).get(error.field or "", error.field)
+        prefix = f"--{option.replace('_', '-')}: " if option else ""
+        raise click.ClickException(prefix + str(error)) from None
+
+
+def _choice(enum_class: type[Any]) -> click.Choice:
+    return click.Choice([member.value for member in enum_class])
+
+
+db_group = AppGroup("db", help="Database schema migrations (Alembic).")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the database schema up to REVISION (default: the newest)."""
+    alembic_command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Take the database schema back to REVISION."""
+    alembic_command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True, help="What the schema change is for.")
+@click.option("--autogenerate/--empty", default=True, help="Compare models with the database.")
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration; review it before committing it."""
+    alembic_command.revision(
+        alembic_config(current_app.config["DATABASE_URL"]),
+        message=message,
+        autogenerate=autogenerate,
+    )
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the revision the database is at."""
+    alembic_command.current(alembic_config(current_app.config["DATABASE_URL"]))
+
+
+users_group = AppGroup("users", help="People who can sign in.")
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True, type=_choice(Role),
+              help="Repeat for several roles.")
+@click.option("--locale", default="da", type=click.Choice(services.LOCALES))
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of inviting by email later.")
+def users_create(
+    email: str, name: str, roles: tuple[str, ...], locale: str, password_stdin: bool
+) -> None:
+    """Create a user (with a password, or to be invited)."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with _transaction({"password": "password-stdin", "roles": "role"}) as session:
+        user = services.create_user(
+            session, email=email, name=name, roles=roles, locale=locale, password=password,
+            actor_id=None,
+        )
+    click.echo(f"Created user {user.email} ({', '.join(sorted(r.value for r in user.roles))}).")
+
+
+orgs_group = AppGroup("orgs", help="Partner organisations (workplaces).")
+
+
+@orgs_group.command("create")
+@click.option("--name", required=True)
+@click.option("--kind", required=True, type=_choice(OrganisationKind))
+def orgs_create(name: str, kind: str) -> None:
+    """Create an organisation."""
+    with _transaction() as session:
+        organisation = services.create_organisation(session, name=name, kind=kind, actor_id=None)
+    click.echo(f"Created organisation {organisation.name}.")
+
+
+cohorts_group = AppGroup("cohorts", help="Cohorts (hold) of the course.")
+
+
+@cohorts_group.command("create")
+@click.option("--name", required=True)
+@click.option("--start", "start_date", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--end", "end_date", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--teacher", "teachers", multiple=True, help="Teacher's email; repeat for several.")
+def cohorts_create(name: str, start_date: Any, end_date: Any, teachers: tuple[str, ...]) -> None:
+    """Create a cohort, optionally with its teachers."""
+    with _transaction({"end_date": "end", "start_date": "start", "teachers": "teacher"}) as session:
+        teacher_ids = []
+        for email in teachers:
+            teacher = services.get_user_by_email(session, email)
+            if teacher is None:
+                raise click.ClickException(f"--teacher: no user has the email address {email}.")
+            teacher_ids.append(teacher.id)
+        cohort = services.create_cohort(
+            session,
+            name=name,
+            start_date=start_date.date(),
+            end_date=end_date.date(),
+            teacher_ids=teacher_ids,
+            actor_id=None,
+        )
+    click.echo(f"Created cohort {cohort.name}.")
+
+
+@click.command("enrol")
+@click.option("--email", required=True)
+@click.option("--cohort", required=True, help="The cohort's name.")
+@click.option("--track", required=True, type=_choice(Track))
+@click.option("--organisation", required=True, help="The organisation's name.")
+@click.option("--work-role", default=None, type=_choice(WorkRole),
+              help="Role at work (default: paid_peer for peer, colleague for colleague).")
+def enrol_command(
+    email: str, cohort: str, track: str, organisation: str, work_role: str | None
+) -> None:
+    """Enrol a user in a cohort on a track."""
+    with _transaction() as session:
+        user = services.get_user_by_email(session, email)
+        if user is None:
+            raise click.ClickException(f"--email: no user has the email address {email}.")
+        found_cohort = services.get_cohort_by_name(session, cohort, field="cohort")
+        found_org = services.get_organisation_by_name(session, organisation, field="organisation")
+        default_role = WorkRole.PAID_PEER if track == Track.PEER.value else WorkRole.COLLEAGUE
+        spec = services.EnrolmentSpec(
+            cohort_id=found_cohort.id,
+            organisation_id=found_org.id,
+            track=track,
+            work_role=work_role or default_role,
+        )
+        services.enrol(session, user, spec, actor_id=None)
+    click.echo(f"Enrolled {user.email} in {found_cohort.name} ({track}).")
+
+
+demo_group = AppGroup("demo", help="Demonstration data.")
+
+
+@demo_group.command("seed")
+def demo_seed() -> None:
+    """Create the demo organisations, cohort and people (safe to run again)."""
+    with _transaction() as session:
+        logins = demo.seed(session, today=date.today())
+    click.echo("Demo data is in place. Sign in with one of these (password for all: "
+               f"{demo.DEMO_PASSWORD}):")
+    for login in logins:
+        click.echo(f"  {login.role:<28} {login.email}")
+
+
+mail_group = AppGroup("mail", help="The outgoing mail queue.")
+
+
+@mail_group.command("send")
+def mail_send() -> None:
+    """Send every message that is due, once."""
+    report = mailer.deliver()
+    click.echo(f"Sent {report.sent}, to retry {report.failed}, given up {report.dead}.")
+
+
+@mail_group.command("worker")
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between passes.")
+def mail_worker(interval: float) -> None:
+    """Keep sending due messages until stopped."""
+    click.echo("Mail worker started; Ctrl+C stops it.")
+    while True:
+        report = mailer.deliver()
+        if report.sent or report.failed or report.dead:
+            click.echo(f"Sent {report.sent}, to retry {report.failed}, given up {report.dead}.")
+        time.sleep(interval)
+
+
+COMMANDS: list[Callable[..., Any]] = [
+    db_group,
+    users_group,
+    orgs_group,
+    cohorts_group,
+    enrol_command,
+    demo_group,
+    mail_group,
+]
+
+
+def register_commands(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)  # type: ignore[arg-type]

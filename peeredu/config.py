@@ -1,0 +1,111 @@
+"""Configuration: defaults here, then ``instance/config.py``, then ``PEEREDU_*`` variables.
+
+The environment is named by ``ENVIRONMENT`` (``production`` unless told otherwise), so that a
+forgotten setting fails safe: production cookies, a required secret key.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+ENVIRONMENTS = ("production", "development", "testing")
+DEV_SECRET_KEY = "peeredu-development-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to change."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "ENVIRONMENT": "production",
+    "SECRET_KEY": None,
+    # None means SQLite in the instance folder.
+    "DATABASE_URL": None,
+    "BASE_URL": "http://127.0.0.1:5000",
+    "DEFAULT_LOCALE": "da",
+    "LOCALES": ("da", "en"),
+    # Mail (Flask-Mail settings keep their own names).
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Skolen for Recovery <noreply@localhost>",
+    # Seconds before a hanging mail server is given up on; the message stays in the outbox.
+    "MAIL_TIMEOUT": 10,
+    # "smtp" delivers, "console" prints messages to the log (development).
+    "MAIL_TRANSPORT": "smtp",
+    "MAIL_MAX_ATTEMPTS": 8,
+    "INVITATION_MAX_AGE": timedelta(days=7),
+    "PASSWORD_RESET_MAX_AGE": timedelta(hours=2),
+    # Sessions: short-lived, SameSite=Lax, Secure unless developing on plain http.
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_NAME": "peeredu_session",
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    # CSRF tokens live as long as the session: an hour-long limit would refuse the submit of
+    # a learner who spent the afternoon on a reflection.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+}
+
+OVERRIDES_BY_ENVIRONMENT: dict[str, dict[str, Any]] = {
+    "development": {
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "MAIL_TRANSPORT": "console",
+    },
+    "testing": {
+        "TESTING": True,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    },
+}
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in order: defaults, environment defaults, instance file, env vars."""
+    app.config.from_mapping(DEFAULTS)
+    _load_explicit_sources(app, test_config)
+    environment = app.config["ENVIRONMENT"]
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(
+            f"PEEREDU_ENVIRONMENT is {environment!r}; use one of {', '.join(ENVIRONMENTS)}."
+        )
+    # The environment's defaults go under whatever was set explicitly, so apply them and
+    # then the explicit sources once more.
+    app.config.from_mapping(OVERRIDES_BY_ENVIRONMENT.get(environment, {}))
+    _load_explicit_sources(app, test_config)
+
+    if not app.config["SECRET_KEY"]:
+        if environment == "production":
+            raise ConfigError(
+                "No secret key: set PEEREDU_SECRET_KEY (or SECRET_KEY in instance/config.py) "
+                "to a long random value, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+        app.config["SECRET_KEY"] = DEV_SECRET_KEY
+
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{app.instance_path}/peeredu.sqlite3"
+    if app.config["DEFAULT_LOCALE"] not in app.config["LOCALES"]:
+        raise ConfigError(
+            f"PEEREDU_DEFAULT_LOCALE is {app.config['DEFAULT_LOCALE']!r}; "
+            f"use one of {', '.join(app.config['LOCALES'])}."
+        )
+    app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+
+
+def _load_explicit_sources(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PEEREDU")
+    if test_config:
+        app.config.from_mapping(test_config)

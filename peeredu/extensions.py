@@ -1,0 +1,169 @@
+"""Flask glue for the parts the domains use without knowing Flask: database, mail, login.
+
+Each extension is created unbound here and wired to an app in ``PeerEdu.init_app``; what it
+keeps per app lives in ``app.extensions`` so one process can hold several apps (tests, a host
+application).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import flask_mail
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf import CSRFProtect
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from peeredu import outbox
+from peeredu.accounts.services import load_session_user
+from peeredu.db import make_engine, make_sessionmaker
+
+log = logging.getLogger(__name__)
+
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class _DatabaseState:
+    engine: Engine
+    readers: sessionmaker[Session]
+    writers: sessionmaker[Session]
+
+
+class Database:
+    """One engine per app; one session per app context, closed at teardown.
+
+    A request that may change state (anything but GET/HEAD/OPTIONS) and any CLI command get a
+    writing session, which on SQLite holds the write lock for its whole transaction.
+    """
+
+    _g_key = "_peeredu_db_session"
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(
+            app.config["DATABASE_URL"],
+            sqlite_busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        )
+        app.extensions["peeredu.db"] = _DatabaseState(
+            engine=engine,
+            readers=make_sessionmaker(engine, write=False),
+            writers=make_sessionmaker(engine, write=True),
+        )
+        app.teardown_appcontext(self._close)
+
+    @staticmethod
+    def state(app: Flask | None = None) -> _DatabaseState:
+        return (app or current_app).extensions["peeredu.db"]
+
+    @property
+    def session(self) -> Session:
+        current = g.get(self._g_key)
+        if current is None:
+            state = self.state()
+            reading = has_request_context() and request.method in SAFE_METHODS
+            current = (state.readers if reading else state.writers)()
+            setattr(g, self._g_key, current)
+        return current
+
+    def commit(self) -> None:
+        """Commit the request's work, then try to send the mail it queued."""
+        self.session.commit()
+        mailer.deliver_soon()
+
+    def _close(self, _exc: BaseException | None) -> None:
+        current = g.pop(self._g_key, None)
+        if current is not None:
+            current.close()
+
+
+class _TimeoutConnection(flask_mail.Connection):
+    """Flask-Mail's connection, but one that gives up on a server that does not answer.
+
+    Flask-Mail 0.10 opens ``smtplib.SMTP(host, port)`` without a timeout, so a black-holed
+    server would hang the worker until the operating system gives up.
+    """
+
+    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        state = self.mail
+        timeout = current_app.config["MAIL_TIMEOUT"]
+        smtp_class = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
+        host = smtp_class(state.server, state.port, timeout=timeout)
+        host.set_debuglevel(int(state.debug))
+        if state.use_tls:
+            host.starttls()
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        return host
+
+
+class Mailer:
+    """Delivers the outbox through Flask-Mail (or to the log, in development)."""
+
+    def __init__(self) -> None:
+        self._mail = flask_mail.Mail()
+
+    def init_app(self, app: Flask) -> None:
+        self._mail.init_app(app)
+
+    def transport(self, email: outbox.Email) -> None:
+        if current_app.config["MAIL_TRANSPORT"] == "console":
+            log.warning(
+                "Mail to %s (not sent, console transport)\nSubject: %s\n\n%s",
+                email.to_address,
+                email.subject,
+                email.body_text,
+            )
+            return
+        message = flask_mail.Message(
+            subject=email.subject,
+            recipients=[email.to_address],
+            body=email.body_text,
+            sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        )
+        with _TimeoutConnection(current_app.extensions["mail"]) as connection:
+            connection.send(message)
+
+    def deliver(self) -> outbox.DeliveryReport:
+        config = current_app.config
+        return outbox.deliver_due(
+            Database.state().writers,
+            self.transport,
+            max_attempts=config["MAIL_MAX_ATTEMPTS"],
+            lease=timedelta(seconds=3 * config["MAIL_TIMEOUT"]),
+        )
+
+    def deliver_soon(self) -> None:
+        """Send what the request queued now; whatever fails stays for ``peeredu mail send``."""
+        try:
+            self.deliver()
+        except Exception:  # noqa: BLE001 - the user's action is committed; mail can wait
+            log.exception("Delivering the outbox failed; messages stay queued")
+
+
+db = Database()
+mailer = Mailer()
+csrf = CSRFProtect()
+babel = Babel()
+login_manager = LoginManager()
+
+
+@login_manager.user_loader
+def _load_user(session_id: str):  # type: ignore[no-untyped-def]
+    return load_session_user(db.session, session_id)
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the one chosen on the login page, else Danish."""
+    config = current_app.config
+    locale = None
+    if has_request_context():
+        locale = current_user.locale if current_user.is_authenticated else session.get("locale")
+    return locale if locale in config["LOCALES"] else config["DEFAULT_LOCALE"]

@@ -1,0 +1,20 @@
+"""Every mapped model, imported in one place so that ``Base.metadata`` is complete.
+
+Alembic's env.py and the schema tests import this module.
+"""
+
+from peeredu.accounts.models import (  # noqa: F401
+    AccountToken,
+    Cohort,
+    Enrolment,
+    Organisation,
+    User,
+    UserRole,
+    cohort_teachers,
+    hr_scopes,
+)
+from peeredu.audit import AuditEvent  # noqa: F401
+from peeredu.db import Base
+from peeredu.outbox import OutboxMessage  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from peeredu.accounts.models import EnrolmentStatus, OrganisationKind, Role, Track, WorkRole
+from peeredu.web.auth_forms import LANGUAGE_CHOICES
+from peeredu.web.labels import choices
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices shown as checkboxes (rendered by the forms macro)."""
+
+
+def _optional_choices(options: list[SelectChoice]) -> list[SelectChoice]:
+    return [SelectChoice("", _l("Choose…")), *options]
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=choices(OrganisationKind))
+
+
+class CohortForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("For example “Peer-uddannelsen efterår 2027”."))
+    start_date = DateField(_l("First class day"), validators=[DataRequired()])
+    end_date = DateField(_l("Last class day"), validators=[DataRequired()])
+    teachers = MultiCheckboxField(_l("Teachers"), coerce=int, validate_choice=False)
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    roles = MultiCheckboxField(_l("Roles"), choices=choices(Role))
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class EnrolmentFields:
+    """The fields that place a learner in a cohort; shared by invitation and enrolment."""
+
+    cohort = SelectField(_l("Cohort"), coerce=str, validate_choice=False)
+    track = SelectField(_l("Track"), choices=_optional_choices(choices(Track)))
+    organisation = SelectField(_l("Workplace (organisation)"), coerce=str, validate_choice=False)
+    work_role = SelectField(_l("Role at work"), choices=_optional_choices(choices(WorkRole)))
+
+
+class InviteForm(UserForm, EnrolmentFields):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    roles = MultiCheckboxField(
+        _l("Roles"),
+        choices=choices(Role),
+        description=_l("A learner also needs a cohort, a track and a workplace below."),
+    )
+
+
+class EnrolmentForm(FlaskForm, EnrolmentFields):
+    pass
+
+
+class EnrolmentStatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=choices(EnrolmentStatus))
+
+
+class HrScopeForm(FlaskForm):
+    organisations = MultiCheckboxField(
+        _l("Organisations this HR user may follow"), coerce=int, validate_choice=False
+    )
+
+
+class UserFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search form (GET) changes nothing
+
+    q = StringField(_l("Search name or email"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[SelectChoice("", _l("All")), *choices(Role)], validate_choice=False)
+    cohort = SelectField(_l("Cohort"), coerce=str, validate_choice=False)
+    organisation = SelectField(_l("Organisation"), coerce=str, validate_choice=False)

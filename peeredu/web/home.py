@@ -1,0 +1,44 @@
+"""The start page: what each signed-in person has to do here, by role."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from peeredu.accounts import permissions
+from peeredu.accounts.models import Cohort, Enrolment, cohort_teachers
+from peeredu.extensions import db
+
+
+def build_blueprint() -> Blueprint:
+    bp = Blueprint("home", __name__)
+    bp.add_url_rule("/", view_func=index)
+    return bp
+
+
+@login_required
+def index() -> str:
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.user_id == current_user.id)
+        .options(selectinload(Enrolment.cohort), selectinload(Enrolment.organisation))
+        .order_by(Enrolment.created_at.desc())
+    ).all()
+    taught = (
+        db.session.scalars(
+            select(Cohort)
+            .join(cohort_teachers)
+            .where(cohort_teachers.c.user_id == current_user.id)
+            .order_by(Cohort.start_date.desc())
+        ).all()
+        if permissions.is_teacher(current_user)
+        else []
+    )
+    return render_template(
+        "home/index.html",
+        enrolments=enrolments,
+        taught=taught,
+        hr_organisations=current_user.hr_organisations if permissions.is_hr(current_user) else [],
+    )

@@ -1,0 +1,40 @@
+"""What the enum values of the domain are called in the interface."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from wtforms.fields.choices import SelectChoice
+
+from peeredu.accounts.models import EnrolmentStatus, OrganisationKind, Role, Track, WorkRole
+
+LABELS: dict[enum.Enum, LazyString] = {
+    Role.LEARNER: _l("Learner"),
+    Role.TEACHER: _l("Teacher"),
+    Role.HR: _l("HR"),
+    Role.ADMIN: _l("Administrator"),
+    Track.PEER: _l("Peer-support worker"),
+    Track.COLLEAGUE: _l("Colleague"),
+    WorkRole.PAID_PEER: _l("Paid peer-support worker"),
+    WorkRole.VOLUNTEER_PEER: _l("Volunteer peer-support worker"),
+    WorkRole.COLLEAGUE: _l("Colleague"),
+    WorkRole.MANAGER: _l("Manager"),
+    EnrolmentStatus.ACTIVE: _l("Active"),
+    EnrolmentStatus.PAUSED: _l("Paused"),
+    EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
+    EnrolmentStatus.COMPLETED: _l("Completed"),
+    OrganisationKind.REGION: _l("Region"),
+    OrganisationKind.MUNICIPALITY: _l("Municipality"),
+    OrganisationKind.NGO: _l("Civil-society organisation"),
+    OrganisationKind.OTHER: _l("Other"),
+}
+
+
+def label(value: enum.Enum) -> str:
+    return str(LABELS[value])
+
+
+def choices(enum_class: type[enum.Enum]) -> list[SelectChoice]:
+    return [SelectChoice(member.value, LABELS[member]) for member in enum_class]

@@ -1,0 +1,220 @@
+"""Fixtures shared by the whole suite.
+
+Every test gets a fresh app and a fresh database: a new SQLite file, or (when
+PEEREDU_TEST_DATABASE_URL is set) emptied tables in a scratch PostgreSQL database made for this
+run. Mail goes to a real SMTP server on loopback (aiosmtpd).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import psycopg
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.test import TestResponse
+
+from peeredu import create_app
+from peeredu.extensions import Database
+from peeredu.models import metadata
+from tests.factories import Factory
+
+PG_URL = os.environ.get("PEEREDU_TEST_DATABASE_URL")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"peeredu database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (a file per test)'}"
+
+
+# -- Databases -----------------------------------------------------------------------------
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres() -> Iterator[Any]:
+    """A factory of throw-away PostgreSQL databases, all dropped at the end of the run."""
+    if not PG_URL:
+        yield None
+        return
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"peeredu_t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(_plain(PG_URL), autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        created.append(name)
+        return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+    yield make
+    with psycopg.connect(_plain(PG_URL), autocommit=True) as connection:
+        for name in created:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def shared_postgres_url(scratch_postgres: Any) -> str | None:
+    """One PostgreSQL database for the app tests, with the schema created once."""
+    if scratch_postgres is None:
+        return None
+    url = scratch_postgres()
+    app = create_app({"ENVIRONMENT": "testing", "DATABASE_URL": url, "SECRET_KEY": "t"})
+    engine = Database.state(app).engine
+    metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(shared_postgres_url: str | None, tmp_path: Any) -> Iterator[str]:
+    if shared_postgres_url is None:
+        yield f"sqlite:///{tmp_path}/peeredu.sqlite3"
+        return
+    yield shared_postgres_url
+    app = create_app(
+        {"ENVIRONMENT": "testing", "DATABASE_URL": shared_postgres_url, "SECRET_KEY": "t"}
+    )
+    engine = Database.state(app).engine
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# -- Mail ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """What the loopback SMTP server received."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+    @staticmethod
+    def body(message: EmailMessage) -> str:
+        part = message.get_body(preferencelist=("plain",))
+        assert part is not None
+        return part.get_content()
+
+    def link_to(self, address: str, path_fragment: str) -> str:
+        """The path of the last link to ``path_fragment`` mailed to ``address``."""
+        for message in reversed(self.to(address)):
+            found = re.search(r"https?://[^/\s]+(/\S*" + re.escape(path_fragment) + r"\S*)",
+                              self.body(message))
+            if found:
+                return found.group(1)
+        raise AssertionError(f"no mail to {address} with a link to {path_fragment}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
+    smtp_server[1].messages.clear()
+    return smtp_server[1]
+
+
+# -- App and client -----------------------------------------------------------------------
+
+
+def app_config(database_url: str, smtp_port: int) -> dict[str, Any]:
+    return {
+        "ENVIRONMENT": "testing",
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "BASE_URL": "http://localhost",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_TIMEOUT": 5,
+        "DEFAULT_LOCALE": "da",
+    }
+
+
+@pytest.fixture
+def app(database_url: str, smtp_server: tuple[Controller, Mailbox], mailbox: Mailbox) -> Iterator[Flask]:
+    app = create_app(app_config(database_url, smtp_server[0].port))
+    engine = Database.state(app).engine
+    if engine.dialect.name == "sqlite":
+        metadata.create_all(engine)
+    yield app
+    engine.dispose()
+
+
+class Client(FlaskClient):
+    """A test client that sends the CSRF token with its forms, as a browser would."""
+
+    def csrf_token(self, path: str = "/login") -> str:
+        page = self.get(path).get_data(as_text=True)
+        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        assert found, f"no CSRF token on {path}"
+        return found.group(1)
+
+    def submit(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
+        """POST a form the way a browser would, with the token of the current session."""
+        token_page = kwargs.pop("token_page", "/account" if self._signed_in() else "/login")
+        data = {"csrf_token": self.csrf_token(token_page), **(data or {})}
+        return self.post(path, data=data, **kwargs)
+
+    def _signed_in(self) -> bool:
+        with self.session_transaction() as session:
+            return "_user_id" in session
+
+    def login(self, email: str, password: str) -> TestResponse:
+        return self.submit("/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def make_client(app: Flask) -> Any:
+    """More clients of the same app: another browser, another person."""
+
+    def make() -> Client:
+        app.test_client_class = Client
+        return app.test_client()  # type: ignore[return-value]
+
+    return make
+
+
+@pytest.fixture
+def make(app: Flask) -> Factory:
+    return Factory(app)
+

@@ -50,11 +50,11 @@ test-postgres: install
 
 # Translators: extract new strings, then merge them into every catalog.
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract --quiet -F peeredu/translations/babel.cfg -k N_ -k _l \
+	$(BIN)/pybabel extract -F peeredu/translations/babel.cfg -k N_ -k _l \
 		--no-location --sort-output -o peeredu/translations/messages.pot peeredu templates
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update --quiet --no-fuzzy-matching --ignore-obsolete \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
 		-i peeredu/translations/messages.pot -d peeredu/translations
 
 clean:

@@ -40,6 +40,8 @@ DEFAULTS: dict[str, Any] = {
     # "smtp" delivers, "console" prints messages to the log (development).
     "MAIL_TRANSPORT": "smtp",
     "MAIL_MAX_ATTEMPTS": 8,
+    # Flask-Mail silently drops mail when TESTING; the tests deliver to a real SMTP server.
+    "MAIL_SUPPRESS_SEND": False,
     "INVITATION_MAX_AGE": timedelta(days=7),
     "PASSWORD_RESET_MAX_AGE": timedelta(hours=2),
     # Sessions: short-lived, SameSite=Lax, Secure unless developing on plain http.

@@ -120,10 +120,9 @@ class Mailbox:
     def link_to(self, address: str, path_fragment: str) -> str:
         """The path of the last link to ``path_fragment`` mailed to ``address``."""
         for message in reversed(self.to(address)):
-            found = re.search(r"https?://[^/\s]+(/\S*" + re.escape(path_fragment) + r"\S*)",
-                              self.body(message))
-            if found:
-                return found.group(1)
+            for path in re.findall(r"https?://[^/\s]+(/\S*)", self.body(message)):
+                if path_fragment in path:
+                    return path
         raise AssertionError(f"no mail to {address} with a link to {path_fragment}")
 
 

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from peeredu.accounts.models import EnrolmentStatus, OrganisationKind, Role, Track, WorkRole
 from peeredu.web.auth_forms import LANGUAGE_CHOICES
+from peeredu.web.forms import Form
 from peeredu.web.labels import choices
 
 
@@ -19,12 +19,12 @@ def _optional_choices(options: list[SelectChoice]) -> list[SelectChoice]:
     return [SelectChoice("", _l("Choose…")), *options]
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=choices(OrganisationKind))
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("For example “Peer-uddannelsen efterår 2027”."))
     start_date = DateField(_l("First class day"), validators=[DataRequired()])
@@ -32,7 +32,7 @@ class CohortForm(FlaskForm):
     teachers = MultiCheckboxField(_l("Teachers"), coerce=int, validate_choice=False)
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     roles = MultiCheckboxField(_l("Roles"), choices=choices(Role))
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
@@ -41,10 +41,12 @@ class UserForm(FlaskForm):
 class EnrolmentFields:
     """The fields that place a learner in a cohort; shared by invitation and enrolment."""
 
-    cohort = SelectField(_l("Cohort"), coerce=str, validate_choice=False)
-    track = SelectField(_l("Track"), choices=_optional_choices(choices(Track)))
-    organisation = SelectField(_l("Workplace (organisation)"), coerce=str, validate_choice=False)
-    work_role = SelectField(_l("Role at work"), choices=_optional_choices(choices(WorkRole)))
+    cohort = SelectField(_l("Cohort"), validate_choice=False, default="")
+    track = SelectField(_l("Track"), choices=_optional_choices(choices(Track)), default="")
+    organisation = SelectField(_l("Workplace (organisation)"), validate_choice=False, default="")
+    work_role = SelectField(
+        _l("Role at work"), choices=_optional_choices(choices(WorkRole)), default=""
+    )
 
 
 class InviteForm(UserForm, EnrolmentFields):
@@ -56,25 +58,27 @@ class InviteForm(UserForm, EnrolmentFields):
     )
 
 
-class EnrolmentForm(FlaskForm, EnrolmentFields):
+class EnrolmentForm(Form, EnrolmentFields):
     pass
 
 
-class EnrolmentStatusForm(FlaskForm):
+class EnrolmentStatusForm(Form):
     status = SelectField(_l("Status"), choices=choices(EnrolmentStatus))
 
 
-class HrScopeForm(FlaskForm):
+class HrScopeForm(Form):
     organisations = MultiCheckboxField(
         _l("Organisations this HR user may follow"), coerce=int, validate_choice=False
     )
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     class Meta:
         csrf = False  # a search form (GET) changes nothing
 
     q = StringField(_l("Search name or email"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[SelectChoice("", _l("All")), *choices(Role)], validate_choice=False)
-    cohort = SelectField(_l("Cohort"), coerce=str, validate_choice=False)
-    organisation = SelectField(_l("Organisation"), coerce=str, validate_choice=False)
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice("", _l("All")), *choices(Role)], validate_choice=False
+    )
+    cohort = SelectField(_l("Cohort"), validate_choice=False)
+    organisation = SelectField(_l("Organisation"), validate_choice=False)

@@ -156,11 +156,12 @@ def forgot_password() -> str | Response:
 @login_required
 def account() -> str | Response:
     form = ChangePasswordForm()
+    user: User = current_user._get_current_object()
     if form.validate_on_submit():
         try:
             services.change_password(
                 db.session,
-                current_user,
+                user,
                 current=form.current_password.data or "",
                 new=form.new_password.data or "",
             )
@@ -168,9 +169,9 @@ def account() -> str | Response:
             show_domain_error(form, error)
         else:
             db.commit()
-            login_user(current_user)  # the cookie must carry the new session version
+            login_user(user)  # the cookie must carry the new session version
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("peeredu.auth.account"))
     return render_template(
-        "auth/account.html", form=form, language_form=LanguageForm(locale=current_user.locale)
+        "auth/account.html", form=form, language_form=LanguageForm(locale=user.locale)
     )

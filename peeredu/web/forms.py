@@ -1,11 +1,59 @@
-"""Shared form pieces: choices that depend on the database, and domain errors shown on forms."""
+"""The base form, and domain errors shown on forms."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
-from peeredu.errors import DomainError
+from peeredu.errors import N_, DomainError
+
+
+class _CatalogTranslations:
+    """WTForms' own messages through peeredu's catalogs (WTForms ships no Danish)."""
+
+    def gettext(self, string: str) -> str:
+        return gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        # The catalogs hold both English forms as plain entries (see WTFORMS_MESSAGES); Danish
+        # chooses between its forms by the same rule as English.
+        return gettext(singular if n == 1 else plural)
+
+
+_TRANSLATIONS = _CatalogTranslations()
+
+
+class Form(FlaskForm):
+    """Every peeredu form: CSRF-protected, with messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> _CatalogTranslations:
+            return _TRANSLATIONS
+
+
+# The WTForms and Flask-WTF messages peeredu's forms can show, so that the catalogs have them.
+WTFORMS_MESSAGES = (
+    N_("This field is required."),
+    N_("Not a valid choice."),
+    N_("Invalid email address."),
+    N_("Not a valid date value."),
+    N_("Field must be equal to %(other_name)s."),
+    N_("Field cannot be longer than %(max)d character."),
+    N_("Field cannot be longer than %(max)d characters."),
+    N_("Field must be at least %(min)d character long."),
+    N_("Field must be at least %(min)d characters long."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Invalid Choice(s): one or more data inputs could not be coerced."),
+    N_("'%(value)s' is not a valid choice for this field."),
+    N_("'%(value)s' are not valid choices for this field."),
+    N_("The CSRF token is missing."),
+    N_("The CSRF token has expired."),
+    N_("The CSRF token is invalid."),
+    N_("The CSRF session token is missing."),
+    N_("The CSRF tokens do not match."),
+)
 
 
 def domain_message(error: DomainError) -> str:

@@ -1,0 +1,158 @@
+"""The foundation's journey: an admin invites a learner, who follows the emailed link."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from peeredu.accounts.models import Role
+from peeredu import create_app
+from peeredu.extensions import Database, db
+from peeredu.outbox import OutboxMessage
+from tests.conftest import Client, app_config, free_port
+from tests.factories import PASSWORD
+
+
+def _invite_learner(client, make, email="ny.deltager@example.org"):
+    cohort = make.cohort("Hold efterår 2027")
+    organisation = make.organisation("Rudersdal Kommune")
+    response = client.submit(
+        "/admin/users/invite",
+        {
+            "name": "Ny Deltager",
+            "email": email,
+            "roles": ["learner"],
+            "locale": "da",
+            "cohort": str(cohort.id),
+            "track": "peer",
+            "organisation": str(organisation.id),
+            "work_role": "volunteer_peer",
+        },
+    )
+    return response
+
+
+def test_admin_invites_learner_who_sets_password_and_lands_on_start_page(
+    client, make, make_client, mailbox
+):
+    make.user(Role.ADMIN, email="admin@example.org")
+    client.login("admin@example.org", PASSWORD)
+
+    response = _invite_learner(client, make)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Invitationen til ny.deltager@example.org er sendt." in page
+
+    [mail] = mailbox.to("ny.deltager@example.org")
+    assert "invitation" in mail["Subject"].lower()
+    link = mailbox.link_to("ny.deltager@example.org", "/invitation/")
+
+    learner = make_client()
+    form = learner.get(link)
+    assert form.status_code == 200
+    assert "Velkommen, Ny Deltager" in form.get_data(as_text=True)
+    done = learner.submit(
+        link, {"password": "min egen lange kode", "confirm": "min egen lange kode"}, token_page=link
+    )
+    assert done.status_code == 302
+    start = learner.get("/").get_data(as_text=True)
+    assert "Hold efterår 2027" in start
+    assert "Rudersdal Kommune" in start
+
+    # The link works once.
+    assert make_client().get(link).status_code == 404
+    # And the new password signs in from another browser.
+    other = make_client()
+    assert other.login("ny.deltager@example.org", "min egen lange kode").status_code == 302
+
+
+def test_invitation_link_rejects_weak_password_and_keeps_working(client, make, make_client, mailbox):
+    make.user(Role.ADMIN, email="admin@example.org")
+    client.login("admin@example.org", PASSWORD)
+    _invite_learner(client, make)
+    link = mailbox.link_to("ny.deltager@example.org", "/invitation/")
+
+    learner = make_client()
+    response = learner.submit(link, {"password": "1234567890", "confirm": "1234567890"},
+                              token_page=link)
+    assert response.status_code == 200
+    assert "ofte brugte adgangskoder" in response.get_data(as_text=True)
+    assert learner.get(link).status_code == 200
+
+
+def test_resend_replaces_the_old_link_and_revoke_kills_it(client, make, make_client, mailbox):
+    make.user(Role.ADMIN, email="admin@example.org")
+    client.login("admin@example.org", PASSWORD)
+    created = _invite_learner(client, make)
+    user_page = created.headers["Location"]
+    first = mailbox.link_to("ny.deltager@example.org", "/invitation/")
+
+    client.submit(user_page + "/invitation/resend")
+    second = mailbox.link_to("ny.deltager@example.org", "/invitation/")
+    assert second != first
+    assert make_client().get(first).status_code == 404
+    assert make_client().get(second).status_code == 200
+
+    client.submit(user_page + "/invitation/revoke")
+    assert make_client().get(second).status_code == 404
+
+
+def test_expired_invitation_says_so(app, client, make, make_client, mailbox):
+    app.config["INVITATION_MAX_AGE"] = timedelta(seconds=-1)
+    make.user(Role.ADMIN, email="admin@example.org")
+    client.login("admin@example.org", PASSWORD)
+    _invite_learner(client, make)
+    link = mailbox.link_to("ny.deltager@example.org", "/invitation/")
+    response = make_client().get(link)
+    assert response.status_code == 404
+    assert "Linket er udløbet" in response.get_data(as_text=True) or "udløbet" in response.get_data(
+        as_text=True
+    )
+
+
+def test_invitation_email_is_in_the_recipients_language(client, make, mailbox):
+    make.user(Role.ADMIN, email="admin@example.org")
+    client.login("admin@example.org", PASSWORD)
+    client.submit(
+        "/admin/users/invite",
+        {"name": "Teacher Person", "email": "t@example.org", "roles": ["teacher"], "locale": "en"},
+    )
+    [mail] = mailbox.to("t@example.org")
+    assert mail["Subject"] == "Your invitation to the peer education at Skolen for Recovery"
+    assert "Hello Teacher Person" in mailbox.body(mail)
+
+
+def test_invitation_is_kept_when_the_mail_server_is_down(database_url, app, make, mailbox):
+    """The same database served by an app whose mail server refuses connections."""
+    down = create_app(app_config(database_url, free_port()))
+    down.test_client_class = Client
+    client = down.test_client()
+    make.user(Role.ADMIN, email="admin@example.org")
+    client.login("admin@example.org", PASSWORD)
+    response = _invite_learner(client, make)
+    assert response.status_code == 302  # the admin's action succeeded
+    assert mailbox.to("ny.deltager@example.org") == []
+    Database.state(down).engine.dispose()
+
+    # The server is back. The message waits for its backoff, then goes out exactly once.
+    runner = app.test_cli_runner()
+    assert "Sent 0" in runner.invoke(args=["mail", "send"]).output
+    with app.app_context():
+        db.session.execute(update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
+        db.session.commit()
+    assert "Sent 1" in runner.invoke(args=["mail", "send"]).output
+    assert "Sent 0" in runner.invoke(args=["mail", "send"]).output
+    assert len(mailbox.to("ny.deltager@example.org")) == 1
+
+
+def test_learner_invitation_needs_cohort_track_and_workplace(client, make):
+    make.user(Role.ADMIN, email="admin@example.org")
+    client.login("admin@example.org", PASSWORD)
+    response = client.submit(
+        "/admin/users/invite",
+        {"name": "Uden Hold", "email": "u@example.org", "roles": ["learner"], "locale": "da"},
+    )
+    assert response.status_code == 200
+    assert "En deltager skal have et hold" in response.get_data(as_text=True)
+    assert "Uden Hold" in response.get_data(as_text=True)  # what was typed is kept

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard peeredu/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test test-sqlite test-postgres i18n-extract i18n-update clean
+.PHONY: install run test test-sqlite test-postgres i18n-extract i18n-update i18n-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ i18n-extract: $(STAMP)
 i18n-update: i18n-extract
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
 		-i peeredu/translations/messages.pot -d peeredu/translations
+
+i18n-check: install
+	$(BIN)/pytest -q tests/unit/test_catalogs.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

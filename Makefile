@@ -22,10 +22,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) $(COMPILED)
 
+# Links in the (logged) demo emails point at the port the server runs on.
+run: export PEEREDU_ENVIRONMENT ?= development
+run: export PEEREDU_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install
-	PEEREDU_ENVIRONMENT=development $(BIN)/peeredu db upgrade
-	PEEREDU_ENVIRONMENT=development $(BIN)/peeredu demo seed
-	PEEREDU_ENVIRONMENT=development $(BIN)/peeredu run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/peeredu db upgrade
+	$(BIN)/peeredu demo seed
+	$(BIN)/peeredu run --host 127.0.0.1 --port $(PORT)
 
 # The suite runs on SQLite, then again on PostgreSQL when one answers (or is named by
 # PEEREDU_TEST_DATABASE_URL). PEEREDU_REQUIRE_POSTGRES=1 (set by .ci/run) makes a missing

@@ -161,7 +161,10 @@ def invite() -> str | Response:
 
 def user_detail(user_id: int) -> str | Response:
     user = _get_or_404(User, user_id)
-    form = UserForm(obj=user, roles=[r.value for r in user.roles])
+    # Not obj=user: WTForms would take user.roles (enums) over the values the boxes carry.
+    form = UserForm(
+        data={"name": user.name, "locale": user.locale, "roles": [r.value for r in user.roles]}
+    )
     if form.validate_on_submit():
         try:
             services.update_user(
@@ -335,7 +338,16 @@ def cohorts() -> str:
 
 def edit_cohort(cohort_id: int | None = None) -> str | Response:
     cohort = _get_or_404(Cohort, cohort_id) if cohort_id else None
-    form = CohortForm(obj=cohort, teachers=[t.id for t in cohort.teachers] if cohort else [])
+    form = CohortForm(
+        data={
+            "name": cohort.name,
+            "start_date": cohort.start_date,
+            "end_date": cohort.end_date,
+            "teachers": [t.id for t in cohort.teachers],
+        }
+        if cohort
+        else None
+    )
     form.teachers.choices = _options(queries.teachers(db.session))
     if form.validate_on_submit():
         values = {

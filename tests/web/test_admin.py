@@ -128,6 +128,19 @@ def test_user_list_search_and_filters(client, admin, make):
     assert "Maria Peer" not in names("?q=%25")
 
 
+def test_edit_forms_show_the_current_values(client, admin, make):
+    teacher = make.user(Role.TEACHER, name="Tove Underviser")
+    other = make.user(Role.TEACHER, name="Ole Underviser")
+    cohort = make.cohort("Hold A", teachers=(teacher,))
+    page = client.get(f"/admin/users/{teacher.id}").get_data(as_text=True)
+    assert 'value="teacher" checked' in page
+    assert 'value="learner" checked' not in page
+    page = client.get(f"/admin/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f'value="{teacher.id}" checked' in page
+    assert f'value="{other.id}" checked' not in page
+    assert 'value="2027-02-01"' in page
+
+
 def test_edit_roles_and_hr_scope(app, client, admin, make):
     org = make.organisation("Rudersdal Kommune")
     person = make.user(Role.LEARNER, name="Hanne", email="hanne@example.org")

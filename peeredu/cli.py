@@ -18,7 +18,7 @@ import click
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from peeredu import demo
 from peeredu.accounts import services
@@ -30,7 +30,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(url: str) -> AlembicConfig:
-    config = AlembicConfig()
+    # Alembic's default stdout is the sys.stdout of when alembic was imported, so `db current`
+    # and `db history` would write past any redirection in place when the command runs.
+    config = AlembicConfig(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Passed as an attribute, not an option: ConfigParser would choke on % in passwords.
     config.attributes["database_url"] = url
@@ -55,7 +57,26 @@ def _choice(enum_class: type[Any]) -> click.Choice:
     return click.Choice([member.value for member in enum_class])
 
 
-db_group = AppGroup("db", help="Database schema migrations (Alembic).")
+class _Command(click.Command):
+    """A command whose malformed arguments are reported like its other errors.
+
+    Click prints a usage error as a usage line, a hint and the error, with exit status 2; the
+    promise above is one line naming the option, with exit status 1, whoever found the fault.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            # Some of click's messages list choices one per line.
+            raise click.ClickException(" ".join(error.format_message().split())) from None
+
+
+class _Group(AppGroup):
+    command_class = _Command
+
+
+db_group = _Group("db", help="Database schema migrations (Alembic).")
 
 
 @db_group.command("upgrade")
@@ -90,7 +111,7 @@ def db_current() -> None:
     alembic_command.current(alembic_config(current_app.config["DATABASE_URL"]))
 
 
-users_group = AppGroup("users", help="People who can sign in.")
+users_group = _Group("users", help="People who can sign in.")
 
 
 @users_group.command("create")
@@ -114,7 +135,7 @@ def users_create(
     click.echo(f"Created user {user.email} ({', '.join(sorted(r.value for r in user.roles))}).")
 
 
-orgs_group = AppGroup("orgs", help="Partner organisations (workplaces).")
+orgs_group = _Group("orgs", help="Partner organisations (workplaces).")
 
 
 @orgs_group.command("create")
@@ -127,7 +148,7 @@ def orgs_create(name: str, kind: str) -> None:
     click.echo(f"Created organisation {organisation.name}.")
 
 
-cohorts_group = AppGroup("cohorts", help="Cohorts (hold) of the course.")
+cohorts_group = _Group("cohorts", help="Cohorts (hold) of the course.")
 
 
 @cohorts_group.command("create")
@@ -155,13 +176,16 @@ def cohorts_create(name: str, start_date: Any, end_date: Any, teachers: tuple[st
     click.echo(f"Created cohort {cohort.name}.")
 
 
-@click.command("enrol")
+# Not in a group, so no AppGroup wraps it: without this it has an app context only under
+# FlaskGroup (`peeredu`, `flask`), not when `app.cli` is invoked directly (the test runner).
+@click.command("enrol", cls=_Command)
 @click.option("--email", required=True)
 @click.option("--cohort", required=True, help="The cohort's name.")
 @click.option("--track", required=True, type=_choice(Track))
 @click.option("--organisation", required=True, help="The organisation's name.")
 @click.option("--work-role", default=None, type=_choice(WorkRole),
               help="Role at work (default: paid_peer for peer, colleague for colleague).")
+@with_appcontext
 def enrol_command(
     email: str, cohort: str, track: str, organisation: str, work_role: str | None
 ) -> None:
@@ -183,7 +207,7 @@ def enrol_command(
     click.echo(f"Enrolled {user.email} in {found_cohort.name} ({track}).")
 
 
-demo_group = AppGroup("demo", help="Demonstration data.")
+demo_group = _Group("demo", help="Demonstration data.")
 
 
 @demo_group.command("seed")
@@ -197,7 +221,7 @@ def demo_seed() -> None:
         click.echo(f"  {login.role:<28} {login.email}")
 
 
-mail_group = AppGroup("mail", help="The outgoing mail queue.")
+mail_group = _Group("mail", help="The outgoing mail queue.")
 
 
 @mail_group.command("send")

@@ -6,6 +6,7 @@ forgotten setting fails safe: production cookies, a required secret key.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -73,6 +74,15 @@ OVERRIDES_BY_ENVIRONMENT: dict[str, dict[str, Any]] = {
 }
 
 
+# PEEREDU_* values are parsed as JSON so that numbers and booleans work; these are text
+# whatever they look like (a numeric secret key would break session signing, a password
+# "null" would become None).
+TEXT_SETTINGS = frozenset(
+    {key for key, value in DEFAULTS.items() if isinstance(value, str)}
+    | {"SECRET_KEY", "DATABASE_URL", "MAIL_USERNAME", "MAIL_PASSWORD"}
+)
+
+
 def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     """Fill ``app.config`` in order: defaults, environment defaults, instance file, env vars."""
     app.config.from_mapping(DEFAULTS)
@@ -107,7 +117,13 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
 
 
 def _load_explicit_sources(app: Flask, test_config: dict[str, Any] | None) -> None:
-    app.config.from_pyfile("config.py", silent=True)
+    # An absolute path: a relative one is read from app.root_path, the package (where it found
+    # this very module), not from the instance folder.
+    app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
     app.config.from_prefixed_env("PEEREDU")
+    for key in TEXT_SETTINGS:
+        raw = os.environ.get(f"PEEREDU_{key}")
+        if raw is not None:
+            app.config[key] = raw
     if test_config:
         app.config.from_mapping(test_config)

@@ -37,6 +37,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"peeredu database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (a file per test)'}"
 
 
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """A developer's own PEEREDU_* settings or instance/config.py must not change results."""
+    for name in list(os.environ):
+        if name.startswith("PEEREDU_") and name != "PEEREDU_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    monkeypatch.setenv("PEEREDU_INSTANCE_PATH", str(instance))
+
+
 # -- Databases -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""The course as content files: loading, validation, progress and attendance."""

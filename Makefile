@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard peeredu/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test test-sqlite test-postgres i18n-extract i18n-update i18n-check clean
+.PHONY: install run test lint test-sqlite test-postgres i18n-extract i18n-update i18n-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ run: install
 # The suite runs on SQLite, then again on PostgreSQL when one answers (or is named by
 # PEEREDU_TEST_DATABASE_URL). PEEREDU_REQUIRE_POSTGRES=1 (set by .ci/run) makes a missing
 # PostgreSQL a failure instead of a skipped run.
-test: install test-sqlite test-postgres
+test: install lint test-sqlite test-postgres
+
+lint: install
+	$(BIN)/ruff check peeredu tests migrations
+	$(BIN)/ruff format --check peeredu tests migrations/env.py
 
 test-sqlite: install
 	@echo "== Test suite on SQLite"

@@ -10,14 +10,23 @@ an extension, to be mounted in an existing Flask application under a URL prefix:
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from peeredu.cli import register_commands
 from peeredu.config import DEFAULTS, load_config
-from peeredu.extensions import babel, csrf, db, login_manager, mailer, select_locale
-from peeredu.extensions import TRANSLATIONS_DIR
+from peeredu.curriculum.loader import load_curriculum
+from peeredu.extensions import (
+    TRANSLATIONS_DIR,
+    babel,
+    csrf,
+    db,
+    login_manager,
+    mailer,
+    select_locale,
+)
 from peeredu.web import build_blueprint
 
 __all__ = ["PeerEdu", "create_app"]
@@ -38,6 +47,8 @@ class PeerEdu:
         app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
         app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LOCALE"])
 
+        # Invalid content stops the start with every problem listed (ContentError).
+        app.extensions["peeredu.curriculum"] = load_curriculum(Path(app.config["CURRICULUM_DIR"]))
         db.init_app(app)
         mailer.init_app(app)
         csrf.init_app(app)

@@ -6,6 +6,7 @@ argument is reported on one line naming the option, with exit status 1.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -18,13 +19,18 @@ import click
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup, NoAppException, ScriptInfo, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from peeredu import demo
 from peeredu.accounts import services
 from peeredu.accounts.models import OrganisationKind, Role, Track, WorkRole
+from peeredu.config import DEFAULTS, ConfigError
+from peeredu.curriculum.content import ContentError, Problem
+from peeredu.curriculum.loader import check_curriculum
+from peeredu.curriculum.progress import slugs_with_progress
 from peeredu.errors import DomainError
-from peeredu.extensions import db, mailer
+from peeredu.extensions import current_curriculum, db, mailer
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -117,11 +123,20 @@ users_group = _Group("users", help="People who can sign in.")
 @users_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", "roles", multiple=True, required=True, type=_choice(Role),
-              help="Repeat for several roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=_choice(Role),
+    help="Repeat for several roles.",
+)
 @click.option("--locale", default="da", type=click.Choice(services.LOCALES))
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input instead of inviting by email later.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of inviting by email later.",
+)
 def users_create(
     email: str, name: str, roles: tuple[str, ...], locale: str, password_stdin: bool
 ) -> None:
@@ -129,7 +144,12 @@ def users_create(
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with _transaction({"password": "password-stdin", "roles": "role"}) as session:
         user = services.create_user(
-            session, email=email, name=name, roles=roles, locale=locale, password=password,
+            session,
+            email=email,
+            name=name,
+            roles=roles,
+            locale=locale,
+            password=password,
             actor_id=None,
         )
     click.echo(f"Created user {user.email} ({', '.join(sorted(r.value for r in user.roles))}).")
@@ -183,8 +203,12 @@ def cohorts_create(name: str, start_date: Any, end_date: Any, teachers: tuple[st
 @click.option("--cohort", required=True, help="The cohort's name.")
 @click.option("--track", required=True, type=_choice(Track))
 @click.option("--organisation", required=True, help="The organisation's name.")
-@click.option("--work-role", default=None, type=_choice(WorkRole),
-              help="Role at work (default: paid_peer for peer, colleague for colleague).")
+@click.option(
+    "--work-role",
+    default=None,
+    type=_choice(WorkRole),
+    help="Role at work (default: paid_peer for peer, colleague for colleague).",
+)
 @with_appcontext
 def enrol_command(
     email: str, cohort: str, track: str, organisation: str, work_role: str | None
@@ -214,9 +238,11 @@ demo_group = _Group("demo", help="Demonstration data.")
 def demo_seed() -> None:
     """Create the demo organisations, cohort and people (safe to run again)."""
     with _transaction() as session:
-        logins = demo.seed(session, today=date.today())
-    click.echo("Demo data is in place. Sign in with one of these (password for all: "
-               f"{demo.DEMO_PASSWORD}):")
+        logins = demo.seed(session, current_curriculum(), today=date.today())
+    click.echo(
+        "Demo data is in place. Sign in with one of these (password for all: "
+        f"{demo.DEMO_PASSWORD}):"
+    )
     for login in logins:
         click.echo(f"  {login.role:<28} {login.email}")
 
@@ -243,6 +269,72 @@ def mail_worker(interval: float) -> None:
         time.sleep(interval)
 
 
+# Not an AppGroup: checking the files must work when the app cannot start, which is exactly
+# when the content is broken. The `peeredu` command offers it without building the app.
+content_group = click.Group("content", help="The course content files (curriculum/).")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _progress_slugs(app: Flask | None, failure: str) -> tuple[set[str], list[Problem]]:
+    """Slugs learners have progress on, or why they could not be read."""
+    if app is None:
+        return set(), [Problem("database", "", f"progress not checked: {failure}", warning=True)]
+    with app.app_context():
+        try:
+            return slugs_with_progress(db.session), []
+        except SQLAlchemyError as error:
+            # Content can be checked where no database exists yet (a fresh checkout, CI).
+            detail = str(getattr(error, "orig", None) or error).splitlines()[0]
+            return set(), [Problem("database", "", f"progress not checked: {detail}", warning=True)]
+
+
+@content_group.command("check", cls=_Command)
+@click.argument(
+    "directory",
+    metavar="DIR",
+    required=False,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.pass_context
+def content_check(ctx: click.Context, directory: Path | None) -> None:
+    """Check the content in DIR (default: the configured CURRICULUM_DIR); list every problem.
+
+    Also warns about modules that learners have progress on but no file has any more.
+    """
+    app: Flask | None = None
+    failure = ""
+    try:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+    except (ContentError, ConfigError, NoAppException) as error:
+        failure = "the app could not start: " + str(error).splitlines()[0]
+    if directory is None:
+        configured = (
+            app.config["CURRICULUM_DIR"]
+            if app
+            else os.environ.get("PEEREDU_CURRICULUM_DIR", DEFAULTS["CURRICULUM_DIR"])
+        )
+        directory = Path(configured)
+        if not directory.is_dir():
+            raise click.ClickException(f"CURRICULUM_DIR: {directory} is not a folder.")
+    with_progress, skipped = _progress_slugs(app, failure)
+    curriculum, problems = check_curriculum(directory, slugs_with_progress=with_progress)
+    problems = skipped + problems
+    for problem in problems:
+        click.echo(str(problem))
+    warnings = sum(1 for problem in problems if problem.warning)
+    if curriculum is None:
+        click.echo(f"{_plural(len(problems) - warnings, 'error')}, {_plural(warnings, 'warning')}")
+        raise click.exceptions.Exit(1)
+    summary = (
+        f"OK: {_plural(len(curriculum.modules), 'module')}, "
+        f"{_plural(len(curriculum.course.tracks), 'track')}"
+    )
+    click.echo(summary + (f", {_plural(warnings, 'warning')}" if warnings else ""))
+
+
 COMMANDS: list[Callable[..., Any]] = [
     db_group,
     users_group,
@@ -251,6 +343,7 @@ COMMANDS: list[Callable[..., Any]] = [
     enrol_command,
     demo_group,
     mail_group,
+    content_group,
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -20,8 +21,12 @@ class ConfigError(RuntimeError):
     """The app cannot start with this configuration; the message says what to change."""
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 DEFAULTS: dict[str, Any] = {
     "ENVIRONMENT": "production",
+    # The course content, validated when the app starts (see curriculum/README.md).
+    "CURRICULUM_DIR": str(PROJECT_ROOT / "curriculum"),
     "SECRET_KEY": None,
     # None means SQLite in the instance folder.
     "DATABASE_URL": None,

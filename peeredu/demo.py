@@ -12,7 +12,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peeredu.accounts import services
-from peeredu.accounts.models import Cohort, Organisation, OrganisationKind, Role, Track, User
+from peeredu.accounts.models import (
+    Cohort,
+    Enrolment,
+    Organisation,
+    OrganisationKind,
+    Role,
+    Track,
+    User,
+)
+from peeredu.curriculum import attendance, progress
+from peeredu.curriculum.attendance import AttendanceStatus
+from peeredu.curriculum.content import Curriculum
+from peeredu.db import utcnow
 
 DEMO_PASSWORD = "recovery-demo-2026"
 DEMO_DOMAIN = "demo.peeredu.dk"
@@ -39,23 +51,38 @@ PEOPLE = (
     DemoPerson(f"admin@{DEMO_DOMAIN}", "Anne Administrator", (Role.ADMIN,), "admin"),
     DemoPerson(f"underviser@{DEMO_DOMAIN}", "Thomas Underviser", (Role.TEACHER,), "teacher"),
     DemoPerson(
-        f"hr.region@{DEMO_DOMAIN}", "Hanne HR (region)", (Role.HR,), "HR, region",
+        f"hr.region@{DEMO_DOMAIN}",
+        "Hanne HR (region)",
+        (Role.HR,),
+        "HR, region",
         hr_organisation=0,
     ),
     DemoPerson(
-        f"hr.kommune@{DEMO_DOMAIN}", "Henrik HR (kommune)", (Role.HR,), "HR, municipality",
+        f"hr.kommune@{DEMO_DOMAIN}",
+        "Henrik HR (kommune)",
+        (Role.HR,),
+        "HR, municipality",
         hr_organisation=1,
     ),
     DemoPerson(
-        f"peer@{DEMO_DOMAIN}", "Maria Peer", (Role.LEARNER,), "learner, peer track",
+        f"peer@{DEMO_DOMAIN}",
+        "Maria Peer",
+        (Role.LEARNER,),
+        "learner, peer track",
         enrolment=(0, Track.PEER, "paid_peer"),
     ),
     DemoPerson(
-        f"frivillig@{DEMO_DOMAIN}", "Jonas Frivillig", (Role.LEARNER,), "learner, peer track",
+        f"frivillig@{DEMO_DOMAIN}",
+        "Jonas Frivillig",
+        (Role.LEARNER,),
+        "learner, peer track",
         enrolment=(1, Track.PEER, "volunteer_peer"),
     ),
     DemoPerson(
-        f"kollega@{DEMO_DOMAIN}", "Sofie Kollega", (Role.LEARNER,), "learner, colleague track",
+        f"kollega@{DEMO_DOMAIN}",
+        "Sofie Kollega",
+        (Role.LEARNER,),
+        "learner, colleague track",
         enrolment=(1, Track.COLLEAGUE, "colleague"),
     ),
 )
@@ -68,7 +95,9 @@ class DemoLogin:
 
 
 def _organisation(session: Session, name: str, kind: OrganisationKind) -> Organisation:
-    existing = session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower()))
+    existing = session.scalar(
+        select(Organisation).where(func.lower(Organisation.name) == name.lower())
+    )
     return existing or services.create_organisation(session, name=name, kind=kind, actor_id=None)
 
 
@@ -87,15 +116,50 @@ def _user(session: Session, person: DemoPerson) -> tuple[User, bool]:
     return user, True
 
 
-def seed(session: Session, *, today: date) -> list[DemoLogin]:
+# Modules the demo learners have completed, by email: progress to look at.
+COMPLETED = {
+    f"peer@{DEMO_DOMAIN}": 3,
+    f"frivillig@{DEMO_DOMAIN}": 1,
+    f"kollega@{DEMO_DOMAIN}": 2,
+}
+
+
+def _course_under_way(
+    session: Session, curriculum: Curriculum, cohort: Cohort, teacher: User, today: date
+) -> None:
+    """Class days from the course plan, attendance for those held, some modules completed."""
+    days = attendance.plan_class_days(session, curriculum, cohort, actor_id=teacher.id)
+    enrolments = list(session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)))
+    now = utcnow()
+    for number, day in enumerate(d for d in days if d.date <= today):
+        statuses = {e.id: AttendanceStatus.PRESENT for e in enrolments}
+        if number == 1:  # one learner was ill once, and said so
+            statuses[enrolments[-1].id] = AttendanceStatus.ABSENT_WITH_NOTICE
+        attendance.register(session, day, statuses, actor_id=teacher.id, now=now)
+    for enrolment in enrolments:
+        done = COMPLETED.get(enrolment.user.email, 0)
+        for module in curriculum.modules_for(enrolment.track)[:done]:
+            progress.mark_done(
+                session,
+                curriculum,
+                enrolment,
+                module.slug,
+                has_assignment=False,
+                actor_id=enrolment.user_id,
+                now=now,
+            )
+
+
+def seed(session: Session, curriculum: Curriculum, *, today: date) -> list[DemoLogin]:
     organisations = [_organisation(session, name, kind) for name, kind in ORGANISATIONS]
     users = {person.email: _user(session, person) for person in PEOPLE}
 
     cohort = session.scalar(select(Cohort).where(Cohort.name == COHORT_NAME))
+    new_cohort = cohort is None
+    teacher, _ = users[f"underviser@{DEMO_DOMAIN}"]
     if cohort is None:
         # A cohort that started recently, so the demo shows a course under way.
         start = today - timedelta(days=14)
-        teacher, _ = users[f"underviser@{DEMO_DOMAIN}"]
         cohort = services.create_cohort(
             session,
             name=COHORT_NAME,
@@ -126,4 +190,6 @@ def seed(session: Session, *, today: date) -> list[DemoLogin]:
             services.set_hr_scope(
                 session, user, [organisations[person.hr_organisation].id], actor_id=None
             )
+    if new_cohort:
+        _course_under_way(session, curriculum, cohort, teacher, today)
     return [DemoLogin(person.description, person.email) for person in PEOPLE]

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from peeredu import outbox
 from peeredu.accounts.services import load_session_user
+from peeredu.curriculum.content import Curriculum
 from peeredu.db import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,11 @@ login_manager = LoginManager()
 @login_manager.user_loader
 def _load_user(session_id: str):  # type: ignore[no-untyped-def]
     return load_session_user(db.session, session_id)
+
+
+def current_curriculum() -> Curriculum:
+    """The course content, loaded and validated once when the app was created."""
+    return current_app.extensions["peeredu.curriculum"]
 
 
 def select_locale() -> str:

@@ -14,6 +14,8 @@ from peeredu.accounts.models import (  # noqa: F401
     hr_scopes,
 )
 from peeredu.audit import AuditEvent  # noqa: F401
+from peeredu.curriculum.attendance import Attendance, ClassDay  # noqa: F401
+from peeredu.curriculum.progress import ModuleCompletion  # noqa: F401
 from peeredu.db import Base
 from peeredu.outbox import OutboxMessage  # noqa: F401
 

@@ -175,7 +175,9 @@ def app_config(database_url: str, smtp_port: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(database_url: str, smtp_server: tuple[Controller, Mailbox], mailbox: Mailbox) -> Iterator[Flask]:
+def app(
+    database_url: str, smtp_server: tuple[Controller, Mailbox], mailbox: Mailbox
+) -> Iterator[Flask]:
     app = create_app(app_config(database_url, smtp_server[0].port))
     engine = Database.state(app).engine
     if engine.dialect.name == "sqlite":
@@ -227,4 +229,3 @@ def make_client(app: Flask) -> Any:
 @pytest.fixture
 def make(app: Flask) -> Factory:
     return Factory(app)
-

@@ -81,9 +81,7 @@ hr_scopes = Table(
     "hr_scopes",
     Base.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -123,9 +121,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     hr_organisations: Mapped[list[Organisation]] = relationship(
         secondary=hr_scopes, order_by=Organisation.name
     )

@@ -76,6 +76,11 @@ def hr_covers(session: Session, visitor: Visitor | User, organisation_id: int) -
     )
 
 
+def can_study(visitor: Visitor | User, enrolment: Enrolment) -> bool:
+    """Read the course and act as the learner of this enrolment: only the learner."""
+    return isinstance(visitor, User) and enrolment.user_id == visitor.id
+
+
 def can_view_enrolment(session: Session, visitor: Visitor | User, enrolment: Enrolment) -> bool:
     """Progress and status of one enrolment (never reflection text: that has its own rule)."""
     if not isinstance(visitor, User):

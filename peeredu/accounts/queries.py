@@ -70,7 +70,9 @@ def search_users(session: Session, filters: UserFilter, *, page: int = 1) -> Pag
             or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
         )
     if filters.role is not None:
-        conditions.append(User.id.in_(select(UserRole.user_id).where(UserRole.role == filters.role)))
+        conditions.append(
+            User.id.in_(select(UserRole.user_id).where(UserRole.role == filters.role))
+        )
     if filters.cohort_id is not None:
         conditions.append(
             User.id.in_(select(Enrolment.user_id).where(Enrolment.cohort_id == filters.cohort_id))

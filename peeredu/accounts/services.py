@@ -32,7 +32,12 @@ from peeredu.accounts.models import (
     UserRole,
     WorkRole,
 )
-from peeredu.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from peeredu.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 from peeredu.errors import N_, DomainError, NotFound
 
 LOCALES = ("da", "en")
@@ -46,7 +51,9 @@ def normalise_email(email: str, *, field: str = "email") -> str:
     try:
         result = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError:
-        raise DomainError(N_("%(email)s is not a valid email address."), field=field, email=email)
+        raise DomainError(
+            N_("%(email)s is not a valid email address."), field=field, email=email
+        ) from None
     return result.normalized.lower()
 
 
@@ -76,7 +83,7 @@ def _parse_roles(roles: Iterable[Role | str]) -> set[Role]:
             N_("Unknown role. Use one of: %(choices)s."),
             field="roles",
             choices=", ".join(r.value for r in Role),
-        )
+        ) from None
     if not parsed:
         raise DomainError(N_("Choose at least one role."), field="roles")
     return parsed
@@ -127,7 +134,7 @@ def update_organisation(
             N_("Unknown kind of organisation. Use one of: %(choices)s."),
             field="kind",
             choices=", ".join(k.value for k in OrganisationKind),
-        )
+        ) from None
     _check_unique_name(session, Organisation, name, organisation.id)
     is_new = organisation.id is None
     organisation.name, organisation.kind = name, kind
@@ -199,7 +206,9 @@ def update_cohort(
         )
     )
     if len(teachers) != len(teacher_ids):
-        raise DomainError(N_("Only users with the teacher role can teach a cohort."), field="teachers")
+        raise DomainError(
+            N_("Only users with the teacher role can teach a cohort."), field="teachers"
+        )
     is_new = cohort.id is None
     cohort.name, cohort.start_date, cohort.end_date = name, start_date, end_date
     cohort.teachers = teachers
@@ -361,7 +370,7 @@ def enrol(session: Session, user: User, spec: EnrolmentSpec, *, actor_id: int | 
     try:
         track = Track(spec.track)
     except ValueError:
-        raise DomainError(N_("Unknown track. Use peer or colleague."), field="track")
+        raise DomainError(N_("Unknown track. Use peer or colleague."), field="track") from None
     try:
         work_role = WorkRole(spec.work_role)
     except ValueError:
@@ -369,7 +378,7 @@ def enrol(session: Session, user: User, spec: EnrolmentSpec, *, actor_id: int | 
             N_("Unknown role at work. Use one of: %(choices)s."),
             field="work_role",
             choices=", ".join(w.value for w in WorkRole),
-        )
+        ) from None
     cohort = session.get(Cohort, spec.cohort_id)
     if cohort is None:
         raise DomainError(N_("Unknown cohort."), field="cohort")
@@ -413,7 +422,7 @@ def set_enrolment_status(
     try:
         status = EnrolmentStatus(status)
     except ValueError:
-        raise DomainError(N_("Unknown enrolment status."), field="status")
+        raise DomainError(N_("Unknown enrolment status."), field="status") from None
     if enrolment.status == status:
         return
     audit.record(
@@ -618,13 +627,13 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
     return user
 
 
-def change_password(
-    session: Session, user: User, *, current: str, new: str
-) -> None:
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
     """Change one's own password; every other session of the user ends."""
     if not verify_password(user.password_hash, current):
         raise DomainError(N_("The current password is not correct."), field="current_password")
-    user.password_hash = _check_password(new, email=user.email, name=user.name, field="new_password")
+    user.password_hash = _check_password(
+        new, email=user.email, name=user.name, field="new_password"
+    )
     user.session_version += 1
     audit.record(
         session, actor_id=user.id, action="password.change", object_type="user", object_id=user.id

@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, render_template
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
 from peeredu.accounts import permissions
-from peeredu.web import admin, auth, home
-from peeredu.web.labels import label
+from peeredu.web import admin, auth, home, learn, teach
+from peeredu.web.labels import STATUS_ICONS, label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -44,6 +44,8 @@ def build_blueprint() -> Blueprint:
     )
     bp.register_blueprint(auth.build_blueprint())
     bp.register_blueprint(home.build_blueprint())
+    bp.register_blueprint(learn.build_blueprint())
+    bp.register_blueprint(teach.build_blueprint(), url_prefix="/teach")
     bp.register_blueprint(admin.build_blueprint(), url_prefix="/admin")
 
     bp.app_context_processor(_template_globals)
@@ -60,7 +62,10 @@ def _template_globals() -> dict[str, object]:
         "format_date": format_date,
         "get_locale": get_locale,
         "format_datetime": format_datetime,
+        "format_decimal": format_decimal,
+        "format_percent": format_percent,
         "label": label,
+        "status_icons": STATUS_ICONS,
     }
 
 

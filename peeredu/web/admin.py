@@ -1,13 +1,13 @@
 """Administration: organisations, cohorts, users, enrolments and invitations.
 
-The whole blueprint is guarded in one place (``_require_admin``): a route added here later is
-closed to everyone but admins without anyone having to remember a decorator.
+The whole blueprint is guarded in one place (``guard`` in build_blueprint): a route added
+here later is closed to everyone but admins without anyone having to remember a decorator.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,9 +17,9 @@ from wtforms.fields.choices import SelectChoice
 
 from peeredu.accounts import permissions, queries, services
 from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
-from peeredu.db import Base, utcnow
+from peeredu.db import utcnow
 from peeredu.errors import N_, DomainError
-from peeredu.extensions import db, login_manager
+from peeredu.extensions import db
 from peeredu.web.admin_forms import (
     CohortForm,
     EnrolmentFields,
@@ -33,13 +33,12 @@ from peeredu.web.admin_forms import (
 )
 from peeredu.web.emails import queue_invitation
 from peeredu.web.forms import domain_message, show_domain_error
-
-ModelT = TypeVar("ModelT", bound=Base)
+from peeredu.web.guards import get_or_404, guard
 
 
 def build_blueprint() -> Blueprint:
     bp = Blueprint("admin", __name__)
-    bp.before_request(_require_admin)
+    bp.before_request(guard(permissions.can_administer))
     rules: list[tuple[str, Any, list[str]]] = [
         ("/", index, ["GET"]),
         ("/users", users, ["GET"]),
@@ -61,21 +60,6 @@ def build_blueprint() -> Blueprint:
     for rule, view, methods in rules:
         bp.add_url_rule(rule, view_func=view, methods=methods)
     return bp
-
-
-def _require_admin() -> Response | None:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not permissions.can_administer(current_user):
-        abort(404)
-    return None
-
-
-def _get_or_404(model: type[ModelT], object_id: int) -> ModelT:
-    found = db.session.get(model, object_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -160,7 +144,7 @@ def invite() -> str | Response:
 
 
 def user_detail(user_id: int) -> str | Response:
-    user = _get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     # Not obj=user: WTForms would take user.roles (enums) over the values the boxes carry.
     form = UserForm(
         data={"name": user.name, "locale": user.locale, "roles": [r.value for r in user.roles]}
@@ -199,7 +183,7 @@ def user_detail(user_id: int) -> str | Response:
 
 def _act_on_user(user_id: int, action: Any, success: str) -> Response:
     """Run a one-button action on a user and go back to their page with the outcome."""
-    user = _get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     try:
         action(user)
     except DomainError as error:
@@ -259,7 +243,7 @@ def set_hr_scope(user_id: int) -> Response:
 
 
 def new_enrolment(user_id: int) -> str | Response:
-    user = _get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     form = EnrolmentForm()
     _fill_enrolment_choices(form)
     if form.validate_on_submit():
@@ -279,7 +263,7 @@ def new_enrolment(user_id: int) -> str | Response:
 
 
 def set_enrolment_status(enrolment_id: int) -> Response:
-    enrolment = _get_or_404(Enrolment, enrolment_id)
+    enrolment = get_or_404(Enrolment, enrolment_id)
     form = EnrolmentStatusForm()
     if not form.validate_on_submit():
         abort(400)
@@ -302,19 +286,24 @@ def organisations() -> str:
 
 
 def edit_organisation(organisation_id: int | None = None) -> str | Response:
-    organisation = _get_or_404(Organisation, organisation_id) if organisation_id else None
+    organisation = get_or_404(Organisation, organisation_id) if organisation_id else None
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
         try:
             if organisation is None:
                 services.create_organisation(
-                    db.session, name=form.name.data or "", kind=form.kind.data or "",
+                    db.session,
+                    name=form.name.data or "",
+                    kind=form.kind.data or "",
                     actor_id=current_user.id,
                 )
             else:
                 services.update_organisation(
-                    db.session, organisation, name=form.name.data or "",
-                    kind=form.kind.data or "", actor_id=current_user.id,
+                    db.session,
+                    organisation,
+                    name=form.name.data or "",
+                    kind=form.kind.data or "",
+                    actor_id=current_user.id,
                 )
         except DomainError as error:
             db.session.rollback()
@@ -323,9 +312,7 @@ def edit_organisation(organisation_id: int | None = None) -> str | Response:
             db.commit()
             flash(_("The organisation is saved."), "success")
             return redirect(url_for(".organisations"))
-    return render_template(
-        "admin/organisation_form.html", form=form, organisation=organisation
-    )
+    return render_template("admin/organisation_form.html", form=form, organisation=organisation)
 
 
 def cohorts() -> str:
@@ -337,7 +324,7 @@ def cohorts() -> str:
 
 
 def edit_cohort(cohort_id: int | None = None) -> str | Response:
-    cohort = _get_or_404(Cohort, cohort_id) if cohort_id else None
+    cohort = get_or_404(Cohort, cohort_id) if cohort_id else None
     form = CohortForm(
         data={
             "name": cohort.name,

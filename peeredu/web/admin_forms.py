@@ -25,8 +25,11 @@ class OrganisationForm(Form):
 
 
 class CohortForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
-                       description=_l("For example “Peer-uddannelsen efterår 2027”."))
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("For example “Peer-uddannelsen efterår 2027”."),
+    )
     start_date = DateField(_l("First class day"), validators=[DataRequired()])
     end_date = DateField(_l("Last class day"), validators=[DataRequired()])
     teachers = MultiCheckboxField(_l("Teachers"), coerce=int, validate_choice=False)

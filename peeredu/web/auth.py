@@ -38,9 +38,7 @@ def build_blueprint() -> Blueprint:
     bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
     bp.add_url_rule("/logout", view_func=logout, methods=["POST"])
     bp.add_url_rule("/language", view_func=set_language, methods=["POST"])
-    bp.add_url_rule(
-        "/invitation/<token>", view_func=accept_invitation, methods=["GET", "POST"]
-    )
+    bp.add_url_rule("/invitation/<token>", view_func=accept_invitation, methods=["GET", "POST"])
     bp.add_url_rule("/password/forgot", view_func=forgot_password, methods=["GET", "POST"])
     bp.add_url_rule("/password/reset/<token>", view_func=reset_password, methods=["GET", "POST"])
     bp.add_url_rule("/account", view_func=account, methods=["GET", "POST"])
@@ -146,7 +144,10 @@ def forgot_password() -> str | Response:
         db.commit()
         # The same answer whether or not the address has an account.
         flash(
-            _("If the address belongs to an account, we have sent a link to choose a new password."),
+            _(
+                "If the address belongs to an account, we have sent a link to choose a new "
+                "password."
+            ),
             "info",
         )
         return redirect(url_for("peeredu.auth.login"))

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from peeredu.web.forms import Form
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from peeredu.accounts.passwords import MIN_LENGTH
+from peeredu.web.forms import Form
 
 LANGUAGE_CHOICES = [SelectChoice("da", "Dansk"), SelectChoice("en", "English")]
 

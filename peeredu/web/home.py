@@ -9,7 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from peeredu.accounts import permissions
 from peeredu.accounts.models import Cohort, Enrolment, cohort_teachers
-from peeredu.extensions import db
+from peeredu.curriculum import attendance
+from peeredu.extensions import current_curriculum, db
+from peeredu.web.learn import learner_progress
 
 
 def build_blueprint() -> Blueprint:
@@ -36,9 +38,13 @@ def index() -> str:
         if permissions.is_teacher(current_user)
         else []
     )
+    summaries = attendance.summaries(db.session, [e.id for e in enrolments])
     return render_template(
         "home/index.html",
         enrolments=enrolments,
+        progress=learner_progress(list(enrolments)),
+        attendance=summaries,
+        course=current_curriculum().course,
         taught=taught,
         hr_organisations=current_user.hr_organisations if permissions.is_hr(current_user) else [],
     )

@@ -9,6 +9,8 @@ from flask_babel.speaklater import LazyString
 from wtforms.fields.choices import SelectChoice
 
 from peeredu.accounts.models import EnrolmentStatus, OrganisationKind, Role, Track, WorkRole
+from peeredu.curriculum.attendance import AttendanceStatus
+from peeredu.curriculum.progress import ModuleStatus
 
 LABELS: dict[enum.Enum, LazyString] = {
     Role.LEARNER: _l("Learner"),
@@ -29,6 +31,21 @@ LABELS: dict[enum.Enum, LazyString] = {
     OrganisationKind.MUNICIPALITY: _l("Municipality"),
     OrganisationKind.NGO: _l("Civil-society organisation"),
     OrganisationKind.OTHER: _l("Other"),
+    ModuleStatus.NOT_STARTED: _l("Not started"),
+    ModuleStatus.IN_PROGRESS: _l("In progress"),
+    ModuleStatus.AWAITING_REVIEW: _l("Awaiting review"),
+    ModuleStatus.COMPLETED: _l("Completed"),
+    AttendanceStatus.PRESENT: _l("Present"),
+    AttendanceStatus.ABSENT: _l("Absent"),
+    AttendanceStatus.ABSENT_WITH_NOTICE: _l("Absent with notice"),
+}
+
+# Shown beside the status text, never instead of it.
+STATUS_ICONS = {
+    ModuleStatus.NOT_STARTED: "○",
+    ModuleStatus.IN_PROGRESS: "◐",
+    ModuleStatus.AWAITING_REVIEW: "◔",
+    ModuleStatus.COMPLETED: "✓",
 }
 
 

@@ -71,8 +71,17 @@ def assert_refused(app: Flask, args: list[str], option: str, input: str | None =
 
 def test_users_create_with_several_roles(app: Flask) -> None:
     result = run(
-        app, "users", "create", "--email", "Kim@Example.org", "--name", "Kim Jensen",
-        "--role", "teacher", "--role", "admin",
+        app,
+        "users",
+        "create",
+        "--email",
+        "Kim@Example.org",
+        "--name",
+        "Kim Jensen",
+        "--role",
+        "teacher",
+        "--role",
+        "admin",
     )
 
     assert result.exit_code == 0, result.output
@@ -85,8 +94,17 @@ def test_users_create_with_several_roles(app: Flask) -> None:
 
 def test_users_create_with_password_from_stdin_can_sign_in(app: Flask) -> None:
     result = run(
-        app, "users", "create", "--email", "kim@example.org", "--name", "Kim",
-        "--role", "learner", "--password-stdin", input=GOOD_PASSWORD + "\n",
+        app,
+        "users",
+        "create",
+        "--email",
+        "kim@example.org",
+        "--name",
+        "Kim",
+        "--role",
+        "learner",
+        "--password-stdin",
+        input=GOOD_PASSWORD + "\n",
     )
 
     assert result.exit_code == 0, result.output
@@ -114,8 +132,17 @@ def test_users_create_without_password_cannot_sign_in_yet(app: Flask) -> None:
 def test_users_create_refuses_a_weak_password(app: Flask, password: str, reason: str) -> None:
     line = assert_refused(
         app,
-        ["users", "create", "--email", "kim@example.org", "--name", "Kim", "--role", "learner",
-         "--password-stdin"],
+        [
+            "users",
+            "create",
+            "--email",
+            "kim@example.org",
+            "--name",
+            "Kim",
+            "--role",
+            "learner",
+            "--password-stdin",
+        ],
         "--password-stdin",
         input=password + "\n",
     )
@@ -125,7 +152,8 @@ def test_users_create_refuses_a_weak_password(app: Flask, password: str, reason:
 
 def test_users_create_refuses_an_invalid_email(app: Flask) -> None:
     assert_refused(
-        app, ["users", "create", "--email", "not-an-address", "--name", "Kim", "--role", "hr"],
+        app,
+        ["users", "create", "--email", "not-an-address", "--name", "Kim", "--role", "hr"],
         "--email",
     )
 
@@ -135,7 +163,8 @@ def test_users_create_refuses_a_duplicate_email_whatever_its_case(
 ) -> None:
     make.user(Role.LEARNER, email="kim@example.org")
     line = assert_refused(
-        app, ["users", "create", "--email", "KIM@example.org", "--name", "Kim", "--role", "hr"],
+        app,
+        ["users", "create", "--email", "KIM@example.org", "--name", "Kim", "--role", "hr"],
         "--email",
     )
     assert "already exists" in line
@@ -143,7 +172,8 @@ def test_users_create_refuses_a_duplicate_email_whatever_its_case(
 
 def test_users_create_refuses_an_unknown_role(app: Flask) -> None:
     assert_refused(
-        app, ["users", "create", "--email", "kim@example.org", "--name", "Kim", "--role", "boss"],
+        app,
+        ["users", "create", "--email", "kim@example.org", "--name", "Kim", "--role", "boss"],
         "--role",
     )
 
@@ -186,8 +216,19 @@ def test_cohorts_create_with_teachers(app: Flask, make: Factory) -> None:
     make.user(Role.TEACHER, Role.ADMIN, email="t2@example.org", name="Al Teacher")
 
     result = run(
-        app, "cohorts", "create", "--name", "Hold 7", "--start", "2027-02-01",
-        "--end", "2027-06-01", "--teacher", "t1@example.org", "--teacher", "T2@example.org",
+        app,
+        "cohorts",
+        "create",
+        "--name",
+        "Hold 7",
+        "--start",
+        "2027-02-01",
+        "--end",
+        "2027-06-01",
+        "--teacher",
+        "t1@example.org",
+        "--teacher",
+        "T2@example.org",
     )
 
     assert result.exit_code == 0, result.output
@@ -195,7 +236,8 @@ def test_cohorts_create_with_teachers(app: Flask, make: Factory) -> None:
         cohort = services.get_cohort_by_name(db.session, "Hold 7", field="cohort")
         assert [t.email for t in cohort.teachers] == ["t2@example.org", "t1@example.org"]
         assert (cohort.start_date.isoformat(), cohort.end_date.isoformat()) == (
-            "2027-02-01", "2027-06-01"
+            "2027-02-01",
+            "2027-06-01",
         )
 
 
@@ -205,8 +247,18 @@ def test_cohorts_create_refuses_a_teacher_without_the_teacher_role(
     make.user(Role.LEARNER, email="learner@example.org")
     line = assert_refused(
         app,
-        ["cohorts", "create", "--name", "Hold 7", "--start", "2027-02-01", "--end", "2027-06-01",
-         "--teacher", "learner@example.org"],
+        [
+            "cohorts",
+            "create",
+            "--name",
+            "Hold 7",
+            "--start",
+            "2027-02-01",
+            "--end",
+            "2027-06-01",
+            "--teacher",
+            "learner@example.org",
+        ],
         "--teacher",
     )
     assert "teacher role" in line
@@ -216,8 +268,20 @@ def test_cohorts_create_refuses_an_unknown_teacher(app: Flask, make: Factory) ->
     make.user(Role.TEACHER, email="t1@example.org")
     line = assert_refused(
         app,
-        ["cohorts", "create", "--name", "Hold 7", "--start", "2027-02-01", "--end", "2027-06-01",
-         "--teacher", "t1@example.org", "--teacher", "nobody@example.org"],
+        [
+            "cohorts",
+            "create",
+            "--name",
+            "Hold 7",
+            "--start",
+            "2027-02-01",
+            "--end",
+            "2027-06-01",
+            "--teacher",
+            "t1@example.org",
+            "--teacher",
+            "nobody@example.org",
+        ],
         "--teacher",
     )
     assert "nobody@example.org" in line
@@ -255,8 +319,16 @@ def test_enrol_makes_the_user_a_learner_on_the_track(
     app: Flask, enrolment_setting: dict[str, Any]
 ) -> None:
     result = run(
-        app, "enrol", "--email", "kim@example.org", "--cohort", "hold 7",
-        "--organisation", "aarhus kommune", "--track", "colleague",
+        app,
+        "enrol",
+        "--email",
+        "kim@example.org",
+        "--cohort",
+        "hold 7",
+        "--organisation",
+        "aarhus kommune",
+        "--track",
+        "colleague",
     )
 
     assert result.exit_code == 0, result.output
@@ -296,8 +368,17 @@ def test_enrol_refuses_what_does_not_exist(
 def test_enrol_refuses_a_second_enrolment_in_the_same_cohort(
     app: Flask, enrolment_setting: dict[str, Any]
 ) -> None:
-    args = ["enrol", "--email", "kim@example.org", "--cohort", "Hold 7",
-            "--organisation", "Aarhus Kommune", "--track", "peer"]
+    args = [
+        "enrol",
+        "--email",
+        "kim@example.org",
+        "--cohort",
+        "Hold 7",
+        "--organisation",
+        "Aarhus Kommune",
+        "--track",
+        "peer",
+    ]
     assert run(app, *args).exit_code == 0
 
     line = assert_refused(app, args, "--cohort")
@@ -343,9 +424,7 @@ def test_demo_seed_leaves_existing_people_alone(app: Flask, make: Factory) -> No
 
 def test_mail_send_delivers_the_queued_message(app: Flask, mailbox: Mailbox) -> None:
     with app.app_context():
-        outbox.enqueue(
-            db.session, outbox.Email("kim@example.org", "Velkommen", "Klik på linket.")
-        )
+        outbox.enqueue(db.session, outbox.Email("kim@example.org", "Velkommen", "Klik på linket."))
         db.session.commit()
 
     result = run(app, "mail", "send")

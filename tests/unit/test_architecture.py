@@ -8,8 +8,15 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "peeredu"
 # The only modules that may import Flask and its form libraries.
 WEB_LAYER = {"web", "extensions.py", "cli.py", "__init__.py", "__main__.py", "config.py"}
-HTTP_PACKAGES = ("flask", "flask_login", "flask_wtf", "flask_babel", "flask_mail", "wtforms",
-                 "werkzeug")
+HTTP_PACKAGES = (
+    "flask",
+    "flask_login",
+    "flask_wtf",
+    "flask_babel",
+    "flask_mail",
+    "wtforms",
+    "werkzeug",
+)
 
 
 def _imports(path: Path) -> set[str]:

@@ -38,7 +38,8 @@ def test_the_danish_catalog_covers_every_string_in_the_code():
     missing = sorted(in_code - _ids(danish))
     assert missing == [], "run `make i18n-update` and translate these"
     untranslated = sorted(
-        m.id for m in danish
+        m.id
+        for m in danish
         if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
     )
     assert untranslated == []

@@ -7,7 +7,7 @@ folder, so neither the developer's shell nor the repository's instance/ can chan
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -46,7 +46,8 @@ def session_cookie(app: Flask) -> str:
 
     response = app.test_client().get("/_config_test_session")
     [header] = [
-        value for value in response.headers.getlist("Set-Cookie")
+        value
+        for value in response.headers.getlist("Set-Cookie")
         if value.startswith(app.config["SESSION_COOKIE_NAME"] + "=")
     ]
     return header
@@ -163,7 +164,7 @@ def test_production_cookies_are_secure_lax_and_last_hours(
     assert "HttpOnly" in attributes
     assert "SameSite=Lax" in attributes
     [expires] = [a.split("=", 1)[1] for a in attributes if a.lower().startswith("expires=")]
-    lifetime = parsedate_to_datetime(expires) - datetime.now(timezone.utc)
+    lifetime = parsedate_to_datetime(expires) - datetime.now(UTC)
     assert timedelta(hours=1) < lifetime <= timedelta(hours=12)
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"

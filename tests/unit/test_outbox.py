@@ -7,7 +7,7 @@ test database), a transport that is a plain function, and a clock the test moves
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from peeredu.db import make_engine, make_sessionmaker
 from peeredu.models import metadata
 from peeredu.outbox import Email, OutboxMessage, OutboxStatus
 
-START = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 EMAIL = Email("kim@example.org", "Velkommen", "Klik på linket.")
 
@@ -110,9 +110,7 @@ def test_a_message_is_not_retried_before_its_backoff_has_passed(
     assert load(sessions, message_id).attempts == 1
 
 
-def test_the_wait_between_attempts_grows(
-    sessions: sessionmaker[Session], clock: Clock
-) -> None:
+def test_the_wait_between_attempts_grows(sessions: sessionmaker[Session], clock: Clock) -> None:
     message_id = queue(sessions)
     down = Transport(working=False)
     waits = []
@@ -171,9 +169,7 @@ def test_the_message_is_sent_once_the_transport_works(
     assert transport.sent == [EMAIL]
 
 
-def test_each_message_has_its_own_outcome(
-    sessions: sessionmaker[Session], clock: Clock
-) -> None:
+def test_each_message_has_its_own_outcome(sessions: sessionmaker[Session], clock: Clock) -> None:
     for address in ("a@example.org", "b@example.org", "c@example.org"):
         queue(sessions, Email(address, "Hej", "Tekst"))
 

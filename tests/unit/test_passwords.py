@@ -44,7 +44,9 @@ def test_refuses_a_long_run_of_the_same_characters() -> None:
 
 
 def test_accepts_a_long_passphrase() -> None:
-    assert password_problem("min hund spiser gulerødder om tirsdagen", email=EMAIL, name=NAME) is None
+    assert (
+        password_problem("min hund spiser gulerødder om tirsdagen", email=EMAIL, name=NAME) is None
+    )
 
 
 def test_hash_is_argon2id_and_verifies() -> None:

@@ -25,8 +25,15 @@ def _count(app, model):
 
 @pytest.mark.parametrize("role", [None, Role.LEARNER, Role.TEACHER, Role.HR])
 def test_administration_is_invisible_to_everyone_but_admins(app, client, make, role):
-    paths = ["/admin/", "/admin/users", "/admin/users/invite", "/admin/organisations",
-             "/admin/cohorts", "/admin/organisations/new", "/admin/cohorts/new"]
+    paths = [
+        "/admin/",
+        "/admin/users",
+        "/admin/users/invite",
+        "/admin/organisations",
+        "/admin/cohorts",
+        "/admin/organisations/new",
+        "/admin/cohorts/new",
+    ]
     target = make.user(Role.LEARNER)
     paths.append(f"/admin/users/{target.id}")
     if role is None:
@@ -54,8 +61,10 @@ def test_create_and_rename_organisation(app, client, admin):
 
     with app.app_context():
         org_id = db.session.scalar(select(Organisation.id))
-    client.submit(f"/admin/organisations/{org_id}", {"name": "Helsingør Kommune, Psykiatri",
-                                                       "kind": "municipality"})
+    client.submit(
+        f"/admin/organisations/{org_id}",
+        {"name": "Helsingør Kommune, Psykiatri", "kind": "municipality"},
+    )
     assert "Helsingør Kommune, Psykiatri" in client.get("/admin/organisations").get_data(
         as_text=True
     )
@@ -77,15 +86,23 @@ def test_cohort_with_teachers_and_date_validation(app, client, admin, make):
     teacher = make.user(Role.TEACHER, name="Tove Underviser")
     response = client.submit(
         "/admin/cohorts/new",
-        {"name": "Hold forår 2027", "start_date": "2027-02-01", "end_date": "2027-01-01",
-         "teachers": [str(teacher.id)]},
+        {
+            "name": "Hold forår 2027",
+            "start_date": "2027-02-01",
+            "end_date": "2027-01-01",
+            "teachers": [str(teacher.id)],
+        },
     )
     assert "Slutdatoen må ikke ligge før startdatoen." in response.get_data(as_text=True)
 
     response = client.submit(
         "/admin/cohorts/new",
-        {"name": "Hold forår 2027", "start_date": "2027-02-01", "end_date": "2027-06-01",
-         "teachers": [str(teacher.id)]},
+        {
+            "name": "Hold forår 2027",
+            "start_date": "2027-02-01",
+            "end_date": "2027-06-01",
+            "teachers": [str(teacher.id)],
+        },
     )
     assert response.status_code == 302
     page = client.get("/admin/cohorts").get_data(as_text=True)
@@ -96,8 +113,12 @@ def test_a_non_teacher_cannot_be_made_teacher_of_a_cohort(app, client, admin, ma
     learner = make.user(Role.LEARNER)
     response = client.submit(
         "/admin/cohorts/new",
-        {"name": "Hold X", "start_date": "2027-02-01", "end_date": "2027-06-01",
-         "teachers": [str(learner.id)]},
+        {
+            "name": "Hold X",
+            "start_date": "2027-02-01",
+            "end_date": "2027-06-01",
+            "teachers": [str(learner.id)],
+        },
     )
     assert response.status_code == 200
     assert "Kun brugere med rollen underviser" in response.get_data(as_text=True)
@@ -176,8 +197,12 @@ def test_enrol_and_change_status(app, client, admin, make):
     person = make.user(Role.TEACHER, name="Kim")
     response = client.submit(
         f"/admin/users/{person.id}/enrolments/new",
-        {"cohort": str(cohort.id), "track": "colleague", "organisation": str(org.id),
-         "work_role": "manager"},
+        {
+            "cohort": str(cohort.id),
+            "track": "colleague",
+            "organisation": str(org.id),
+            "work_role": "manager",
+        },
     )
     assert response.status_code == 302
     # Enrolling made Kim a learner too.
@@ -186,8 +211,12 @@ def test_enrol_and_change_status(app, client, admin, make):
         assert db.session.get(User, person.id).roles == {Role.TEACHER, Role.LEARNER}
     again = client.submit(
         f"/admin/users/{person.id}/enrolments/new",
-        {"cohort": str(cohort.id), "track": "peer", "organisation": str(org.id),
-         "work_role": "paid_peer"},
+        {
+            "cohort": str(cohort.id),
+            "track": "peer",
+            "organisation": str(org.id),
+            "work_role": "paid_peer",
+        },
     )
     assert "Kim er allerede tilmeldt Hold A." in again.get_data(as_text=True)
 

@@ -63,8 +63,11 @@ def test_changing_password_signs_out_other_sessions_but_not_this_one(make, make_
 
     response = laptop.submit(
         "/account",
-        {"current_password": PASSWORD, "new_password": "en helt ny lang kode",
-         "confirm": "en helt ny lang kode"},
+        {
+            "current_password": PASSWORD,
+            "new_password": "en helt ny lang kode",
+            "confirm": "en helt ny lang kode",
+        },
     )
     assert response.status_code == 302
     assert laptop.get("/").status_code == 200
@@ -77,8 +80,11 @@ def test_wrong_current_password_changes_nothing(client, make, make_client):
     client.login("maria@example.org", PASSWORD)
     response = client.submit(
         "/account",
-        {"current_password": "wrong one here", "new_password": "en helt ny lang kode",
-         "confirm": "en helt ny lang kode"},
+        {
+            "current_password": "wrong one here",
+            "new_password": "en helt ny lang kode",
+            "confirm": "en helt ny lang kode",
+        },
     )
     assert response.status_code == 200
     assert "Den nuværende adgangskode er forkert." in response.get_data(as_text=True)
@@ -92,8 +98,11 @@ def test_password_reset_by_email(client, make, make_client, mailbox):
     link = mailbox.link_to("maria@example.org", "/password/reset/")
 
     browser = make_client()
-    browser.submit(link, {"password": "glemt og fundet igen", "confirm": "glemt og fundet igen"},
-                   token_page=link)
+    browser.submit(
+        link,
+        {"password": "glemt og fundet igen", "confirm": "glemt og fundet igen"},
+        token_page=link,
+    )
     assert browser.get("/").status_code == 200
     assert make_client().get(link).status_code == 404
     assert make_client().login("maria@example.org", PASSWORD).status_code == 200

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from peeredu.accounts.models import Role
 from peeredu import create_app
+from peeredu.accounts.models import Role
 from peeredu.extensions import Database, db
 from peeredu.outbox import OutboxMessage
 from tests.conftest import Client, app_config, free_port
@@ -67,15 +67,18 @@ def test_admin_invites_learner_who_sets_password_and_lands_on_start_page(
     assert other.login("ny.deltager@example.org", "min egen lange kode").status_code == 302
 
 
-def test_invitation_link_rejects_weak_password_and_keeps_working(client, make, make_client, mailbox):
+def test_invitation_link_rejects_weak_password_and_keeps_working(
+    client, make, make_client, mailbox
+):
     make.user(Role.ADMIN, email="admin@example.org")
     client.login("admin@example.org", PASSWORD)
     _invite_learner(client, make)
     link = mailbox.link_to("ny.deltager@example.org", "/invitation/")
 
     learner = make_client()
-    response = learner.submit(link, {"password": "1234567890", "confirm": "1234567890"},
-                              token_page=link)
+    response = learner.submit(
+        link, {"password": "1234567890", "confirm": "1234567890"}, token_page=link
+    )
     assert response.status_code == 200
     assert "ofte brugte adgangskoder" in response.get_data(as_text=True)
     assert learner.get(link).status_code == 200

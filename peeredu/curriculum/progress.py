@@ -1,0 +1,324 @@
+"""Which modules each learner has completed, and what each module's status is.
+
+Progress is stored per enrolment and module *slug*, never per content object, so editing or
+removing a module file never loses a learner's history.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from peeredu import audit
+from peeredu.accounts.models import Enrolment, EnrolmentStatus, enum_type
+from peeredu.curriculum.content import Curriculum, LearningModule
+from peeredu.db import Base
+from peeredu.errors import N_, DomainError
+
+
+class CompletionKind(str, enum.Enum):
+    LEARNER = "learner"  # the learner marked a module without an assignment as done
+    TEACHER = "teacher"  # a teacher completed it by exception, with a reason
+    APPROVAL = "approval"  # the module's reflection was approved
+
+
+class ModuleStatus(str, enum.Enum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    AWAITING_REVIEW = "awaiting_review"
+    COMPLETED = "completed"
+
+
+class ModuleCompletion(Base):
+    """A module completed by one enrolment. Reopening deletes the row; the audit log keeps
+    the history."""
+
+    __tablename__ = "module_completions"
+    __table_args__ = (UniqueConstraint("enrolment_id", "module_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
+    )
+    module_slug: Mapped[str] = mapped_column(String(100), index=True)
+    completed_at: Mapped[datetime]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[CompletionKind] = mapped_column(enum_type(CompletionKind, "completion_kind"))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+# -- Reading --------------------------------------------------------------------------------
+
+
+def completions_by_enrolment(
+    session: Session, enrolment_ids: Collection[int]
+) -> dict[int, dict[str, ModuleCompletion]]:
+    """Every completion of these enrolments, in one query."""
+    found: dict[int, dict[str, ModuleCompletion]] = {eid: {} for eid in enrolment_ids}
+    if not enrolment_ids:
+        return found
+    for row in session.scalars(
+        select(ModuleCompletion).where(ModuleCompletion.enrolment_id.in_(enrolment_ids))
+    ):
+        found[row.enrolment_id][row.module_slug] = row
+    return found
+
+
+def slugs_with_progress(session: Session) -> set[str]:
+    """Module slugs that some learner has completed (content check warns if one is gone)."""
+    return set(session.scalars(select(ModuleCompletion.module_slug).distinct()))
+
+
+def module_status(
+    slug: str,
+    completed: Collection[str],
+    *,
+    awaiting_review: Collection[str] = (),
+    started: Collection[str] = (),
+) -> ModuleStatus:
+    if slug in completed:
+        return ModuleStatus.COMPLETED
+    if slug in awaiting_review:
+        return ModuleStatus.AWAITING_REVIEW
+    if slug in started:
+        return ModuleStatus.IN_PROGRESS
+    return ModuleStatus.NOT_STARTED
+
+
+def missing_prerequisites(
+    curriculum: Curriculum, module: LearningModule, completed: Collection[str]
+) -> list[LearningModule]:
+    return [
+        curriculum.modules[slug]
+        for slug in module.prerequisites
+        if slug not in completed and slug in curriculum.modules
+    ]
+
+
+@dataclass(frozen=True)
+class ModuleLine:
+    position: int  # 1-based, in the track's order
+    module: LearningModule
+    status: ModuleStatus
+    waiting_for: tuple[LearningModule, ...]
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """One learner's way through their track: what the start page shows."""
+
+    lines: tuple[ModuleLine, ...]
+    completed: int
+    required: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.required) if self.required else 0
+
+    @property
+    def next_line(self) -> ModuleLine | None:
+        """The first module not completed whose prerequisites are met."""
+        for line in self.lines:
+            if line.status is not ModuleStatus.COMPLETED and not line.waiting_for:
+                return line
+        return None
+
+
+def course_progress(
+    curriculum: Curriculum,
+    enrolment: Enrolment,
+    completed: Collection[str],
+    *,
+    awaiting_review: Collection[str] = (),
+    started: Collection[str] = (),
+) -> CourseProgress:
+    lines = tuple(
+        ModuleLine(
+            position=position,
+            module=module,
+            status=module_status(
+                module.slug, completed, awaiting_review=awaiting_review, started=started
+            ),
+            waiting_for=tuple(missing_prerequisites(curriculum, module, completed)),
+        )
+        for position, module in enumerate(curriculum.modules_for(enrolment.track), start=1)
+    )
+    done = sum(1 for line in lines if line.status is ModuleStatus.COMPLETED)
+    return CourseProgress(lines=lines, completed=done, required=len(lines))
+
+
+def retired_slugs(curriculum: Curriculum, completions: Iterable[Mapping[str, object]]) -> list[str]:
+    """Slugs with learner progress that the content no longer has, sorted."""
+    seen = {slug for rows in completions for slug in rows}
+    return sorted(seen - set(curriculum.modules))
+
+
+# -- Changing -------------------------------------------------------------------------------
+
+
+def _completed_slugs(session: Session, enrolment: Enrolment) -> set[str]:
+    return set(
+        session.scalars(
+            select(ModuleCompletion.module_slug).where(
+                ModuleCompletion.enrolment_id == enrolment.id
+            )
+        )
+    )
+
+
+def _existing(session: Session, enrolment: Enrolment, slug: str) -> ModuleCompletion | None:
+    return session.scalar(
+        select(ModuleCompletion).where(
+            ModuleCompletion.enrolment_id == enrolment.id, ModuleCompletion.module_slug == slug
+        )
+    )
+
+
+def _require_reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError(N_("Write a short reason; it is kept in the log."), field="reason")
+    if len(reason) > 500:
+        raise DomainError(N_("At most %(count)s characters, please."), field="reason", count=500)
+    return reason
+
+
+def _complete(
+    session: Session,
+    enrolment: Enrolment,
+    slug: str,
+    *,
+    kind: CompletionKind,
+    actor_id: int,
+    reason: str,
+    now: datetime,
+) -> ModuleCompletion:
+    completion = ModuleCompletion(
+        enrolment_id=enrolment.id,
+        module_slug=slug,
+        completed_at=now,
+        completed_by_id=actor_id,
+        kind=kind,
+        reason=reason,
+    )
+    session.add(completion)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=f"module.complete.{kind.value}",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        detail=f"module={slug}" + (f" reason={reason}" if reason else ""),
+        now=now,
+    )
+    return completion
+
+
+def mark_done(
+    session: Session,
+    curriculum: Curriculum,
+    enrolment: Enrolment,
+    slug: str,
+    *,
+    has_assignment: bool,
+    actor_id: int,
+    now: datetime,
+) -> ModuleCompletion:
+    """The learner marks a module without an assignment as done."""
+    module = curriculum.module(slug)
+    if module is None or enrolment.track not in module.tracks:
+        raise DomainError(N_("This module is not part of your course."))
+    if enrolment.status is not EnrolmentStatus.ACTIVE:
+        raise DomainError(N_("Your enrolment is not active, so modules cannot be completed."))
+    if has_assignment:
+        raise DomainError(
+            N_("This module is completed when your reflection on it has been approved.")
+        )
+    if _existing(session, enrolment, slug) is not None:
+        raise DomainError(N_("You have already completed this module."))
+    waiting = missing_prerequisites(curriculum, module, _completed_slugs(session, enrolment))
+    if waiting:
+        raise DomainError(
+            N_("Complete %(modules)s first."),
+            modules=", ".join(f"“{m.title}”" for m in waiting),
+        )
+    return _complete(
+        session,
+        enrolment,
+        slug,
+        kind=CompletionKind.LEARNER,
+        actor_id=actor_id,
+        reason="",
+        now=now,
+    )
+
+
+def complete_by_teacher(
+    session: Session,
+    curriculum: Curriculum,
+    enrolment: Enrolment,
+    slug: str,
+    *,
+    reason: str,
+    actor_id: int,
+    now: datetime,
+) -> ModuleCompletion:
+    """A teacher completes a module for a learner by exception (e.g. done on paper)."""
+    reason = _require_reason(reason)
+    if curriculum.module(slug) is None:
+        raise DomainError(N_("Unknown module."))
+    if _existing(session, enrolment, slug) is not None:
+        raise DomainError(N_("The module is already completed."))
+    return _complete(
+        session,
+        enrolment,
+        slug,
+        kind=CompletionKind.TEACHER,
+        actor_id=actor_id,
+        reason=reason,
+        now=now,
+    )
+
+
+def complete_by_approval(
+    session: Session, enrolment: Enrolment, slug: str, *, actor_id: int, now: datetime
+) -> ModuleCompletion | None:
+    """The module's reflection was approved; idempotent."""
+    if _existing(session, enrolment, slug) is not None:
+        return None
+    return _complete(
+        session,
+        enrolment,
+        slug,
+        kind=CompletionKind.APPROVAL,
+        actor_id=actor_id,
+        reason="",
+        now=now,
+    )
+
+
+def reopen(
+    session: Session, enrolment: Enrolment, slug: str, *, reason: str, actor_id: int, now: datetime
+) -> None:
+    """A teacher reopens a completed module for a learner; the log keeps what happened."""
+    reason = _require_reason(reason)
+    completion = _existing(session, enrolment, slug)
+    if completion is None:
+        raise DomainError(N_("The module is not completed, so it cannot be reopened."))
+    session.delete(completion)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="module.reopen",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        detail=f"module={slug} was={completion.kind.value} reason={reason}",
+        now=now,
+    )

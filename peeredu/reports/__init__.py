@@ -1,0 +1,1 @@
+"""Read-only views over many learners: cohort overviews, exports."""

@@ -1,0 +1,150 @@
+"""The teacher's overview of a cohort: learners × modules, with attendance."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from peeredu.accounts.models import Cohort, Enrolment, Track, User
+from peeredu.curriculum import attendance, progress
+from peeredu.curriculum.content import Curriculum, LearningModule
+from peeredu.curriculum.progress import ModuleStatus
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    enrolment: Enrolment
+    statuses: dict[str, ModuleStatus]
+    completed: int
+    required: int
+    attendance: attendance.AttendanceSummary
+
+
+@dataclass(frozen=True)
+class CohortMatrix:
+    modules: tuple[LearningModule, ...]
+    # Slugs some learner here has progress on, that the content no longer has.
+    retired: tuple[str, ...]
+    rows: tuple[MatrixRow, ...]
+    threshold: int
+
+
+def cohort_enrolments(
+    session: Session, cohort_id: int, *, track: Track | None = None
+) -> Sequence[Enrolment]:
+    """The cohort's learners by name, with user and organisation loaded."""
+    query = (
+        select(Enrolment)
+        .join(Enrolment.user)
+        .where(Enrolment.cohort_id == cohort_id)
+        .options(joinedload(Enrolment.user), joinedload(Enrolment.organisation))
+        .order_by(func.lower(User.name), Enrolment.id)
+    )
+    if track is not None:
+        query = query.where(Enrolment.track == track)
+    return session.scalars(query).all()
+
+
+def cohort_matrix(
+    session: Session,
+    curriculum: Curriculum,
+    cohort: Cohort,
+    *,
+    track: Track | None,
+    today: date,
+    awaiting_review: dict[int, set[str]] | None = None,
+) -> CohortMatrix:
+    """Everything the overview shows, in a fixed number of queries whatever the cohort size."""
+    enrolments = cohort_enrolments(session, cohort.id, track=track)
+    ids = [e.id for e in enrolments]
+    completions = progress.completions_by_enrolment(session, ids)
+    summaries = attendance.summaries(session, ids)
+    taught = attendance.modules_taught(session, cohort.id, today=today)
+    tracks = [track] if track is not None else [Track.PEER, Track.COLLEAGUE]
+    modules: list[LearningModule] = []
+    for each in tracks:
+        for module in curriculum.modules_for(each):
+            if module not in modules:
+                modules.append(module)
+    modules.sort(key=lambda m: m.order)
+    rows = []
+    for enrolment in enrolments:
+        done = completions[enrolment.id]
+        required = curriculum.course.tracks[enrolment.track].modules
+        statuses = {
+            slug: progress.module_status(
+                slug,
+                done,
+                awaiting_review=(awaiting_review or {}).get(enrolment.id, set()),
+                started=taught,
+            )
+            for slug in [*required, *done]
+        }
+        rows.append(
+            MatrixRow(
+                enrolment=enrolment,
+                statuses=statuses,
+                completed=sum(1 for slug in required if slug in done),
+                required=len(required),
+                attendance=summaries[enrolment.id],
+            )
+        )
+    return CohortMatrix(
+        modules=tuple(modules),
+        retired=tuple(progress.retired_slugs(curriculum, completions.values())),
+        rows=tuple(rows),
+        threshold=curriculum.course.attendance_threshold,
+    )
+
+
+def safe_cell(value: str) -> str:
+    """Text a spreadsheet will not run as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def matrix_csv(
+    matrix: CohortMatrix,
+    *,
+    headers: Sequence[str],
+    status_text: dict[ModuleStatus, str],
+    track_text: dict[Track, str],
+) -> Iterator[str]:
+    """The overview as CSV lines: UTF-8 with BOM and ';', as Excel in Danish expects."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+
+    def flush() -> str:
+        value = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return value
+
+    writer.writerow([*headers, *(m.title for m in matrix.modules), *matrix.retired])
+    yield "\ufeff" + flush()
+    for row in matrix.rows:
+        percent = row.attendance.percent
+        writer.writerow(
+            [
+                safe_cell(row.enrolment.user.name),
+                safe_cell(row.enrolment.user.email),
+                track_text[row.enrolment.track],
+                safe_cell(row.enrolment.organisation.name),
+                f"{row.completed}/{row.required}",
+                "" if percent is None else f"{percent} %",
+                *(
+                    status_text[row.statuses[m.slug]] if m.slug in row.statuses else "–"
+                    for m in matrix.modules
+                ),
+                *(
+                    status_text[row.statuses[slug]] if slug in row.statuses else "–"
+                    for slug in matrix.retired
+                ),
+            ]
+        )
+        yield flush()

@@ -1,0 +1,99 @@
+"""The learner's side: course modules, marking them done."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from peeredu.accounts import permissions
+from peeredu.accounts.models import Enrolment
+from peeredu.curriculum import attendance, progress
+from peeredu.db import utcnow
+from peeredu.errors import DomainError
+from peeredu.extensions import current_curriculum, db
+from peeredu.web.forms import Form, domain_message
+
+
+def build_blueprint() -> Blueprint:
+    bp = Blueprint("learn", __name__)
+    bp.add_url_rule("/learn/<int:enrolment_id>/modules/<slug>", view_func=module)
+    bp.add_url_rule(
+        "/learn/<int:enrolment_id>/modules/<slug>/done", view_func=mark_done, methods=["POST"]
+    )
+    return bp
+
+
+def own_enrolment_or_404(enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or not permissions.can_study(current_user, enrolment):
+        abort(404)
+    return enrolment
+
+
+def learner_progress(enrolments: list[Enrolment]) -> dict[int, progress.CourseProgress]:
+    """Progress of each of the learner's enrolments (a few queries in all)."""
+    curriculum = current_curriculum()
+    ids = [e.id for e in enrolments]
+    completions = progress.completions_by_enrolment(db.session, ids)
+    today = utcnow().date()
+    taught = {
+        cohort_id: attendance.modules_taught(db.session, cohort_id, today=today)
+        for cohort_id in {e.cohort_id for e in enrolments}
+    }
+    return {
+        e.id: progress.course_progress(
+            curriculum, e, completions[e.id], started=taught[e.cohort_id]
+        )
+        for e in enrolments
+    }
+
+
+@login_required
+def module(enrolment_id: int, slug: str) -> str:
+    enrolment = own_enrolment_or_404(enrolment_id)
+    curriculum = current_curriculum()
+    found = curriculum.module(slug)
+    if found is None or enrolment.track not in found.tracks:
+        abort(404)
+    course = learner_progress([enrolment])[enrolment.id]
+    index = next(i for i, line in enumerate(course.lines) if line.module.slug == slug)
+    line = course.lines[index]
+    return render_template(
+        "learn/module.html",
+        enrolment=enrolment,
+        line=line,
+        module=found,
+        track_html=found.text_for(enrolment.track),
+        previous=course.lines[index - 1].module if index > 0 else None,
+        following=course.lines[index + 1].module if index + 1 < len(course.lines) else None,
+        total=len(course.lines),
+        # The assessments issue links each module's reflective assignment here.
+        has_assignment=False,
+        form=Form(),
+    )
+
+
+@login_required
+def mark_done(enrolment_id: int, slug: str) -> Response:
+    enrolment = own_enrolment_or_404(enrolment_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        progress.mark_done(
+            db.session,
+            current_curriculum(),
+            enrolment,
+            slug,
+            has_assignment=False,
+            actor_id=current_user.id,
+            now=utcnow(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+    else:
+        db.commit()
+        flash(_("Well done! The module is marked as completed."), "success")
+    return redirect(url_for(".module", enrolment_id=enrolment.id, slug=slug))

@@ -1,0 +1,287 @@
+"""The teacher's side: cohort overview, class days and attendance, completing and reopening.
+
+Guarded in one place: only teachers get past the blueprint's ``guard``, and every cohort route
+loads the cohort through ``_taught_cohort_or_404``, so a teacher of another cohort sees 404.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from peeredu.accounts import permissions
+from peeredu.accounts.models import Cohort, Enrolment, Track
+from peeredu.curriculum import attendance, progress
+from peeredu.curriculum.attendance import AttendanceStatus, ClassDay
+from peeredu.curriculum.progress import ModuleStatus
+from peeredu.db import utcnow
+from peeredu.errors import DomainError
+from peeredu.extensions import current_curriculum, db
+from peeredu.reports.cohort import cohort_enrolments, cohort_matrix, matrix_csv
+from peeredu.web.forms import Form, domain_message, show_domain_error
+from peeredu.web.guards import guard
+from peeredu.web.labels import label
+
+
+class ClassDayForm(Form):
+    date = DateField(_l("Date"), validators=[DataRequired()])
+    topic = StringField(_l("Topic"), validators=[Optional(), Length(max=200)])
+    module = SelectField(_l("Module"), validate_choice=False, default="")
+
+
+class ReasonForm(Form):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("Kept in the log. For example: “Submitted on paper in class.”"),
+    )
+
+
+def build_blueprint() -> Blueprint:
+    bp = Blueprint("teach", __name__)
+    bp.before_request(guard(permissions.is_teacher))
+    bp.add_url_rule("/cohorts/<int:cohort_id>", view_func=cohort)
+    bp.add_url_rule("/cohorts/<int:cohort_id>/overview.csv", view_func=cohort_csv)
+    bp.add_url_rule("/cohorts/<int:cohort_id>/days", view_func=days, methods=["GET", "POST"])
+    bp.add_url_rule("/cohorts/<int:cohort_id>/days/plan", view_func=plan_days, methods=["POST"])
+    bp.add_url_rule(
+        "/cohorts/<int:cohort_id>/days/<int:day_id>",
+        view_func=register_attendance,
+        methods=["GET", "POST"],
+    )
+    bp.add_url_rule("/cohorts/<int:cohort_id>/learners/<int:enrolment_id>", view_func=learner)
+    bp.add_url_rule(
+        "/cohorts/<int:cohort_id>/learners/<int:enrolment_id>/modules/<slug>/<any(complete,reopen):action>",
+        view_func=change_completion,
+        methods=["POST"],
+    )
+    return bp
+
+
+def _taught_cohort_or_404(cohort_id: int) -> Cohort:
+    found = db.session.get(Cohort, cohort_id)
+    if found is None or not permissions.teaches_cohort(db.session, current_user, found.id):
+        abort(404)
+    return found
+
+
+def _enrolment_in(cohort_: Cohort, enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.cohort_id != cohort_.id:
+        abort(404)
+    return enrolment
+
+
+def _track_filter() -> Track | None:
+    value = request.args.get("track", "")
+    return Track(value) if value in {t.value for t in Track} else None
+
+
+def cohort(cohort_id: int) -> str:
+    found = _taught_cohort_or_404(cohort_id)
+    track = _track_filter()
+    matrix = cohort_matrix(
+        db.session, current_curriculum(), found, track=track, today=utcnow().date()
+    )
+    return render_template(
+        "teach/cohort.html", cohort=found, matrix=matrix, track=track, tracks=list(Track)
+    )
+
+
+def cohort_csv(cohort_id: int) -> Response:
+    found = _taught_cohort_or_404(cohort_id)
+    matrix = cohort_matrix(
+        db.session, current_curriculum(), found, track=_track_filter(), today=utcnow().date()
+    )
+    lines = matrix_csv(
+        matrix,
+        headers=[
+            _("Name"),
+            _("Email"),
+            _("Track"),
+            _("Workplace"),
+            _("Modules completed"),
+            _("Attendance"),
+        ],
+        status_text={status: label(status) for status in ModuleStatus},
+        track_text={track: label(track) for track in Track},
+    )
+    filename = f"overblik-{found.id}.csv"
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _module_choices() -> list[SelectChoice]:
+    modules = sorted(current_curriculum().modules.values(), key=lambda m: m.order)
+    return [SelectChoice("", _("No particular module"))] + [
+        SelectChoice(m.slug, f"{m.order}. {m.title}") for m in modules
+    ]
+
+
+def days(cohort_id: int) -> str | BaseResponse:
+    found = _taught_cohort_or_404(cohort_id)
+    form = ClassDayForm()
+    form.module.choices = _module_choices()
+    if form.validate_on_submit():
+        try:
+            attendance.add_class_day(
+                db.session,
+                current_curriculum(),
+                found,
+                day=form.date.data,
+                topic=form.topic.data or "",
+                module_slug=form.module.data or None,
+                actor_id=current_user.id,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.commit()
+            flash(_("The class day is added."), "success")
+            return redirect(url_for(".days", cohort_id=found.id))
+    return render_template(
+        "teach/days.html",
+        cohort=found,
+        days=attendance.class_days(db.session, found.id),
+        form=form,
+        plan_form=Form(),
+        modules=current_curriculum().modules,
+        planned=len(current_curriculum().course.class_days),
+    )
+
+
+def plan_days(cohort_id: int) -> BaseResponse:
+    found = _taught_cohort_or_404(cohort_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        created = attendance.plan_class_days(
+            db.session, current_curriculum(), found, actor_id=current_user.id
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+    else:
+        db.commit()
+        flash(_("%(count)s class days are planned.", count=len(created)), "success")
+    return redirect(url_for(".days", cohort_id=found.id))
+
+
+def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
+    found = _taught_cohort_or_404(cohort_id)
+    day = db.session.get(ClassDay, day_id)
+    if day is None or day.cohort_id != found.id:
+        abort(404)
+    learners = cohort_enrolments(db.session, found.id)
+    form = Form()
+    if form.validate_on_submit():
+        chosen = {
+            e.id: request.form[f"status-{e.id}"]
+            for e in learners
+            if request.form.get(f"status-{e.id}")
+        }
+        try:
+            attendance.register(db.session, day, chosen, actor_id=current_user.id, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(domain_message(error), "error")
+        else:
+            db.commit()
+            flash(_("Attendance is saved."), "success")
+            return redirect(url_for(".days", cohort_id=found.id))
+    return render_template(
+        "teach/attendance.html",
+        cohort=found,
+        day=day,
+        learners=learners,
+        statuses=attendance.statuses_for_day(db.session, day.id),
+        choices=list(AttendanceStatus),
+        form=form,
+        module=current_curriculum().module(day.module_slug) if day.module_slug else None,
+    )
+
+
+def learner(cohort_id: int, enrolment_id: int) -> str:
+    found = _taught_cohort_or_404(cohort_id)
+    enrolment = _enrolment_in(found, enrolment_id)
+    curriculum = current_curriculum()
+    completions = progress.completions_by_enrolment(db.session, [enrolment.id])[enrolment.id]
+    course = progress.course_progress(
+        curriculum,
+        enrolment,
+        completions,
+        started=attendance.modules_taught(db.session, found.id, today=utcnow().date()),
+    )
+    return render_template(
+        "teach/learner.html",
+        cohort=found,
+        enrolment=enrolment,
+        course=course,
+        completions=completions,
+        retired=progress.retired_slugs(curriculum, [completions]),
+        summary=attendance.summaries(db.session, [enrolment.id])[enrolment.id],
+        threshold=curriculum.course.attendance_threshold,
+        form=ReasonForm(),
+    )
+
+
+def change_completion(cohort_id: int, enrolment_id: int, slug: str, action: str) -> BaseResponse:
+    found = _taught_cohort_or_404(cohort_id)
+    enrolment = _enrolment_in(found, enrolment_id)
+    form = ReasonForm()
+    back = url_for(".learner", cohort_id=found.id, enrolment_id=enrolment.id)
+    if not form.validate_on_submit():
+        flash(_("Write a short reason; it is kept in the log."), "error")
+        return redirect(back)
+    try:
+        if action == "complete":
+            progress.complete_by_teacher(
+                db.session,
+                current_curriculum(),
+                enrolment,
+                slug,
+                reason=form.reason.data or "",
+                actor_id=current_user.id,
+                now=utcnow(),
+            )
+        else:
+            progress.reopen(
+                db.session,
+                enrolment,
+                slug,
+                reason=form.reason.data or "",
+                actor_id=current_user.id,
+                now=utcnow(),
+            )
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+    else:
+        db.commit()
+        flash(
+            _("The module is completed for %(name)s.", name=enrolment.user.name)
+            if action == "complete"
+            else _("The module is reopened for %(name)s.", name=enrolment.user.name),
+            "success",
+        )
+    return redirect(back)

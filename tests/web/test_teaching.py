@@ -9,10 +9,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from peeredu.accounts.models import Role
+from peeredu.accounts.models import Enrolment, Role
 from peeredu.audit import AuditEvent
+from peeredu.curriculum import progress
 from peeredu.curriculum.attendance import ClassDay
 from peeredu.curriculum.progress import ModuleCompletion
+from peeredu.db import utcnow
 from peeredu.extensions import db
 from tests.factories import PASSWORD
 
@@ -171,3 +173,19 @@ def test_learner_of_another_cohort_is_404_inside_a_taught_cohort(
     assert (
         teacher_client.get(f"/teach/cohorts/{cohort.id}/learners/{elsewhere.id}").status_code == 404
     )
+
+
+def test_progress_on_a_retired_module_stays_visible_to_the_teacher(
+    app, teacher_client, cohort_with_learners
+):
+    cohort, peer, _ = cohort_with_learners
+    with app.app_context():
+        enrolment = db.session.get(Enrolment, peer.id)
+        progress.complete_by_approval(
+            db.session, enrolment, "gammelt-modul", actor_id=enrolment.user_id, now=utcnow()
+        )
+        db.session.commit()
+    overview = teacher_client.get(f"/teach/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "Udgået: gammelt-modul" in overview
+    detail = teacher_client.get(f"/teach/cohorts/{cohort.id}/learners/{peer.id}")
+    assert "Udgåede moduler" in detail.get_data(as_text=True)

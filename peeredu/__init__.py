@@ -27,6 +27,7 @@ from peeredu.extensions import (
     mailer,
     select_locale,
 )
+from peeredu.reflections.loader import load_assessments
 from peeredu.web import build_blueprint
 
 __all__ = ["PeerEdu", "create_app"]
@@ -48,7 +49,11 @@ class PeerEdu:
         app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LOCALE"])
 
         # Invalid content stops the start with every problem listed (ContentError).
-        app.extensions["peeredu.curriculum"] = load_curriculum(Path(app.config["CURRICULUM_DIR"]))
+        curriculum = load_curriculum(Path(app.config["CURRICULUM_DIR"]))
+        app.extensions["peeredu.curriculum"] = curriculum
+        app.extensions["peeredu.assignments"] = load_assessments(
+            Path(app.config["ASSESSMENTS_DIR"]), curriculum
+        )
         db.init_app(app)
         mailer.init_app(app)
         csrf.init_app(app)

@@ -6,12 +6,13 @@ argument is reported on one line naming the option, with exit status 1.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,12 @@ from peeredu.config import DEFAULTS, ConfigError
 from peeredu.curriculum.content import ContentError, Problem
 from peeredu.curriculum.loader import check_curriculum
 from peeredu.curriculum.progress import slugs_with_progress
+from peeredu.db import utcnow
 from peeredu.errors import DomainError
-from peeredu.extensions import current_curriculum, db, mailer
+from peeredu.extensions import current_assignments, current_curriculum, db, mailer
+from peeredu.reflections.loader import FOLDER, check_assessments
+from peeredu.reports import reviews
+from peeredu.web.emails import queue_digest
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -238,7 +243,7 @@ demo_group = _Group("demo", help="Demonstration data.")
 def demo_seed() -> None:
     """Create the demo organisations, cohort and people (safe to run again)."""
     with _transaction() as session:
-        logins = demo.seed(session, current_curriculum(), today=date.today())
+        logins = demo.seed(session, current_curriculum(), current_assignments(), today=date.today())
     click.echo(
         "Demo data is in place. Sign in with one of these (password for all: "
         f"{demo.DEMO_PASSWORD}):"
@@ -269,9 +274,52 @@ def mail_worker(interval: float) -> None:
         time.sleep(interval)
 
 
+# A teacher's first digest covers the day before it.
+DIGEST_WINDOW = timedelta(hours=24)
+
+
+@mail_group.command("digest")
+def mail_digest() -> None:
+    """Email each teacher who chose a daily summary what was submitted since the last one.
+
+    The summary names cohorts and assignments only, never learners or their text. Run it once
+    a day (cron, a systemd timer).
+    """
+    now = utcnow()
+    titles = {slug: a.title for slug, a in current_assignments().by_slug.items()}
+    sent = listed = 0
+    with _transaction() as session:
+        teachers = reviews.digest_teachers(session)
+        for teacher in teachers:
+            waiting = reviews.review_queue(
+                session,
+                teacher.id,
+                reviews.QueueFilter(
+                    submitted_after=teacher.last_digest_at or now - DIGEST_WINDOW,
+                    submitted_until=now,
+                ),
+            )
+            if waiting:
+                items = [
+                    (item.cohort_name, titles.get(item.assignment_slug, item.assignment_slug))
+                    for item in waiting
+                ]
+                queue_digest(session, teacher, items=items)
+                sent += 1
+                listed += len(items)
+            services.record_digest_sent(session, teacher, now=now)
+    mailer.deliver_soon()
+    click.echo(
+        f"Digests sent to {sent} of {len(teachers)} teachers who chose one, "
+        f"listing {listed} reflections."
+    )
+
+
 # Not an AppGroup: checking the files must work when the app cannot start, which is exactly
 # when the content is broken. The `peeredu` command offers it without building the app.
-content_group = click.Group("content", help="The course content files (curriculum/).")
+content_group = click.Group(
+    "content", help="The course content files (curriculum/ and assessments/)."
+)
 
 
 def _plural(count: int, word: str) -> str:
@@ -291,6 +339,21 @@ def _progress_slugs(app: Flask | None, failure: str) -> tuple[set[str], list[Pro
             return set(), [Problem("database", "", f"progress not checked: {detail}", warning=True)]
 
 
+def _configured_folder(app: Flask | None, key: str) -> Path:
+    """The folder the app is configured with, or would be: the check runs when it cannot start."""
+    configured = app.config[key] if app else os.environ.get(f"PEEREDU_{key}", DEFAULTS[key])
+    folder = Path(configured)
+    if not folder.is_dir():
+        raise click.ClickException(f"{key}: {folder} is not a folder.")
+    return folder
+
+
+def _in_folder(problem: Problem, folder: str) -> Problem:
+    """``problem`` with its file named from the folder above, as curriculum problems are not."""
+    file = folder if problem.file == FOLDER else f"{folder}/{problem.file}"
+    return dataclasses.replace(problem, file=file)
+
+
 @content_group.command("check", cls=_Command)
 @click.argument(
     "directory",
@@ -298,11 +361,20 @@ def _progress_slugs(app: Flask | None, failure: str) -> tuple[set[str], list[Pro
     required=False,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
+@click.option(
+    "--assessments",
+    "assessments",
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The assignments to check (default: the configured ASSESSMENTS_DIR).",
+)
 @click.pass_context
-def content_check(ctx: click.Context, directory: Path | None) -> None:
-    """Check the content in DIR (default: the configured CURRICULUM_DIR); list every problem.
+def content_check(ctx: click.Context, directory: Path | None, assessments: Path | None) -> None:
+    """Check the curriculum in DIR (default: the configured CURRICULUM_DIR) and the assignments
+    in --assessments; list every problem.
 
-    Also warns about modules that learners have progress on but no file has any more.
+    The assignments are checked against the curriculum, so only when it has no errors. Also
+    warns about modules that learners have progress on but no file has any more.
     """
     app: Flask | None = None
     failure = ""
@@ -311,26 +383,38 @@ def content_check(ctx: click.Context, directory: Path | None) -> None:
     except (ContentError, ConfigError, NoAppException) as error:
         failure = "the app could not start: " + str(error).splitlines()[0]
     if directory is None:
-        configured = (
-            app.config["CURRICULUM_DIR"]
-            if app
-            else os.environ.get("PEEREDU_CURRICULUM_DIR", DEFAULTS["CURRICULUM_DIR"])
-        )
-        directory = Path(configured)
-        if not directory.is_dir():
-            raise click.ClickException(f"CURRICULUM_DIR: {directory} is not a folder.")
+        directory = _configured_folder(app, "CURRICULUM_DIR")
+    if assessments is None:
+        assessments = _configured_folder(app, "ASSESSMENTS_DIR")
+    # Named by its folder, so that e.g. assessments/rubric.toml is not taken for a curriculum file.
+    folder = assessments.resolve().name
     with_progress, skipped = _progress_slugs(app, failure)
     curriculum, problems = check_curriculum(directory, slugs_with_progress=with_progress)
     problems = skipped + problems
+    assignments = None
+    if curriculum is None:
+        problems.append(
+            Problem(
+                folder,
+                "",
+                "not checked: the assignments refer to the curriculum's modules, so fix the "
+                "curriculum's errors first",
+                warning=True,
+            )
+        )
+    else:
+        assignments, found = check_assessments(assessments, curriculum)
+        problems += [_in_folder(problem, folder) for problem in found]
     for problem in problems:
         click.echo(str(problem))
     warnings = sum(1 for problem in problems if problem.warning)
-    if curriculum is None:
+    if curriculum is None or assignments is None:
         click.echo(f"{_plural(len(problems) - warnings, 'error')}, {_plural(warnings, 'warning')}")
         raise click.exceptions.Exit(1)
     summary = (
         f"OK: {_plural(len(curriculum.modules), 'module')}, "
-        f"{_plural(len(curriculum.course.tracks), 'track')}"
+        f"{_plural(len(curriculum.course.tracks), 'track')}, "
+        f"{_plural(len(assignments.by_slug), 'assignment')}"
     )
     click.echo(summary + (f", {_plural(warnings, 'warning')}" if warnings else ""))
 

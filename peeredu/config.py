@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "ENVIRONMENT": "production",
     # The course content, validated when the app starts (see curriculum/README.md).
     "CURRICULUM_DIR": str(PROJECT_ROOT / "curriculum"),
+    # The reflective assignments, one per module (see assessments/README.md).
+    "ASSESSMENTS_DIR": str(PROJECT_ROOT / "assessments"),
     "SECRET_KEY": None,
     # None means SQLite in the instance folder.
     "DATABASE_URL": None,

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,10 +21,12 @@ from peeredu.accounts.models import (
     Track,
     User,
 )
-from peeredu.curriculum import attendance, progress
+from peeredu.curriculum import attendance
 from peeredu.curriculum.attendance import AttendanceStatus
 from peeredu.curriculum.content import Curriculum
 from peeredu.db import utcnow
+from peeredu.reflections import services as reflections
+from peeredu.reflections.definitions import Assignment, AssignmentSet
 
 DEMO_PASSWORD = "recovery-demo-2026"
 DEMO_DOMAIN = "demo.peeredu.dk"
@@ -116,18 +118,107 @@ def _user(session: Session, person: DemoPerson) -> tuple[User, bool]:
     return user, True
 
 
-# Modules the demo learners have completed, by email: progress to look at.
-COMPLETED = {
-    f"peer@{DEMO_DOMAIN}": 3,
-    f"frivillig@{DEMO_DOMAIN}": 1,
-    f"kollega@{DEMO_DOMAIN}": 2,
+# Where each demo learner is, module by module in their track's order: approved, a version
+# waiting for review, feedback asking for a revision, or a draft under way.
+JOURNEYS: dict[str, tuple[str, ...]] = {
+    f"peer@{DEMO_DOMAIN}": ("approved", "approved", "submitted", "draft"),
+    f"frivillig@{DEMO_DOMAIN}": ("approved", "draft"),
+    f"kollega@{DEMO_DOMAIN}": ("approved", "not_yet"),
 }
+
+DEMO_REFLECTION = (
+    "På en vagt for nylig talte jeg med en borger, der var usikker på, om det gav mening at "
+    "komme til gruppen. Jeg mærkede, at jeg selv blev ivrig efter at overtale, og stoppede "
+    "op. I stedet fortalte jeg kort om, hvordan jeg selv havde haft det før mine første møder, "
+    "og spurgte, hvad der ville gøre det lettere. Bagefter tænkte jeg over gensidighed: "
+    "samtalen blev mere lige, da jeg holdt op med at have en plan for den anden. Næste gang "
+    "vil jeg spørge tidligere og tale med min kollega om, hvor grænsen går for, hvad jeg "
+    "deler. "
+)
+
+
+def _demo_text(words: int) -> str:
+    text = ""
+    while len(text.split()) < words:
+        text += DEMO_REFLECTION
+    return text.strip()
+
+
+def _reflection(
+    session: Session,
+    curriculum: Curriculum,
+    assignment: Assignment,
+    enrolment: Enrolment,
+    teacher: User,
+    stage: str,
+    now: datetime,
+) -> None:
+    reflection = reflections.get_or_create(session, enrolment, assignment)
+    fields = {
+        f.key: _demo_text(assignment.min_words // len(assignment.fields) + 5)
+        for f in assignment.fields
+    }
+    text = "" if assignment.guided else _demo_text(assignment.min_words + 10)
+    if stage == "draft":
+        # A draft under way: the first sentences, as if the learner had just begun.
+        start = ". ".join(DEMO_REFLECTION.split(". ")[:2]) + "."
+        reflections.save_draft(
+            session,
+            assignment,
+            reflection,
+            text="" if assignment.guided else start,
+            fields={key: start for key in fields} if assignment.guided else {},
+            expected_version=reflection.draft_version,
+            now=now,
+        )
+        return
+    version = reflections.submit(
+        session,
+        curriculum,
+        assignment,
+        reflection,
+        text=text,
+        fields=fields,
+        expected_version=reflection.draft_version,
+        checklist_confirmed=True,
+        extension=None,
+        now=now,
+    )
+    if stage == "submitted":
+        return
+    approved = stage == "approved"
+    reflections.save_review(
+        session,
+        assignment,
+        version,
+        teacher_id=teacher.id,
+        criteria={
+            c.key: {"met": approved or index < 2, "comment": ""}
+            for index, c in enumerate(assignment.criteria)
+        },
+        overall_comment=(
+            "Tak for en ærlig og konkret refleksion. Du kobler situationen fint til "
+            "modulets begreber."
+            if approved
+            else "Et godt udgangspunkt. Uddyb gerne, hvad du gjorde anderledes, og hvilke "
+            "grænser der var i spil."
+        ),
+        decision="approved" if approved else "not_yet",
+        expected_lock=None,
+        release=True,
+        now=now,
+    )
 
 
 def _course_under_way(
-    session: Session, curriculum: Curriculum, cohort: Cohort, teacher: User, today: date
+    session: Session,
+    curriculum: Curriculum,
+    assignments: AssignmentSet,
+    cohort: Cohort,
+    teacher: User,
+    today: date,
 ) -> None:
-    """Class days from the course plan, attendance for those held, some modules completed."""
+    """Class days from the course plan, attendance for those held, reflections under way."""
     days = attendance.plan_class_days(session, curriculum, cohort, actor_id=teacher.id)
     enrolments = list(session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)))
     now = utcnow()
@@ -137,20 +228,16 @@ def _course_under_way(
             statuses[enrolments[-1].id] = AttendanceStatus.ABSENT_WITH_NOTICE
         attendance.register(session, day, statuses, actor_id=teacher.id, now=now)
     for enrolment in enrolments:
-        done = COMPLETED.get(enrolment.user.email, 0)
-        for module in curriculum.modules_for(enrolment.track)[:done]:
-            progress.mark_done(
-                session,
-                curriculum,
-                enrolment,
-                module.slug,
-                has_assignment=False,
-                actor_id=enrolment.user_id,
-                now=now,
-            )
+        stages = JOURNEYS.get(enrolment.user.email, ())
+        for module, stage in zip(curriculum.modules_for(enrolment.track), stages, strict=False):
+            assignment = assignments.for_module(module.slug)
+            if assignment is not None:
+                _reflection(session, curriculum, assignment, enrolment, teacher, stage, now)
 
 
-def seed(session: Session, curriculum: Curriculum, *, today: date) -> list[DemoLogin]:
+def seed(
+    session: Session, curriculum: Curriculum, assignments: AssignmentSet, *, today: date
+) -> list[DemoLogin]:
     organisations = [_organisation(session, name, kind) for name, kind in ORGANISATIONS]
     users = {person.email: _user(session, person) for person in PEOPLE}
 
@@ -191,5 +278,5 @@ def seed(session: Session, curriculum: Curriculum, *, today: date) -> list[DemoL
                 session, user, [organisations[person.hr_organisation].id], actor_id=None
             )
     if new_cohort:
-        _course_under_way(session, curriculum, cohort, teacher, today)
+        _course_under_way(session, curriculum, assignments, cohort, teacher, today)
     return [DemoLogin(person.description, person.email) for person in PEOPLE]

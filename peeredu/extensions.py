@@ -25,6 +25,7 @@ from peeredu import outbox
 from peeredu.accounts.services import load_session_user
 from peeredu.curriculum.content import Curriculum
 from peeredu.db import make_engine, make_sessionmaker
+from peeredu.reflections.definitions import AssignmentSet
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,11 @@ def _load_user(session_id: str):  # type: ignore[no-untyped-def]
 def current_curriculum() -> Curriculum:
     """The course content, loaded and validated once when the app was created."""
     return current_app.extensions["peeredu.curriculum"]
+
+
+def current_assignments() -> AssignmentSet:
+    """The reflective assignments, loaded and validated with the curriculum at start."""
+    return current_app.extensions["peeredu.assignments"]
 
 
 def select_locale() -> str:

@@ -18,5 +18,14 @@ from peeredu.curriculum.attendance import Attendance, ClassDay  # noqa: F401
 from peeredu.curriculum.progress import ModuleCompletion  # noqa: F401
 from peeredu.db import Base
 from peeredu.outbox import OutboxMessage  # noqa: F401
+from peeredu.reflections.models import (  # noqa: F401
+    CommentSnippet,
+    Extension,
+    PracticeLogEntry,
+    Reflection,
+    ReflectionVersion,
+    Review,
+    StashedText,
+)
 
 metadata = Base.metadata

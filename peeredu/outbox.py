@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from peeredu.accounts.models import enum_type
@@ -148,3 +148,22 @@ def deliver_due(
         failed=counts[OutboxStatus.PENDING],
         dead=counts[OutboxStatus.DEAD],
     )
+
+
+@dataclass(frozen=True)
+class OutboxOverview:
+    counts: dict[OutboxStatus, int]
+    latest: list[OutboxMessage]
+
+
+def overview(session: Session, *, limit: int = 50) -> OutboxOverview:
+    """Counts per status and the newest messages, for the admins' view of the mail queue."""
+    rows = session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    counts = {status: 0 for status in OutboxStatus}
+    counts.update({status: count for status, count in rows})
+    latest = session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    ).all()
+    return OutboxOverview(counts=counts, latest=list(latest))

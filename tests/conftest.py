@@ -175,10 +175,19 @@ def app_config(database_url: str, smtp_port: int) -> dict[str, Any]:
 
 
 @pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    """Configuration a test module wants on top of the usual (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
 def app(
-    database_url: str, smtp_server: tuple[Controller, Mailbox], mailbox: Mailbox
+    database_url: str,
+    smtp_server: tuple[Controller, Mailbox],
+    mailbox: Mailbox,
+    app_overrides: dict[str, Any],
 ) -> Iterator[Flask]:
-    app = create_app(app_config(database_url, smtp_server[0].port))
+    app = create_app({**app_config(database_url, smtp_server[0].port), **app_overrides})
     engine = Database.state(app).engine
     if engine.dialect.name == "sqlite":
         metadata.create_all(engine)

@@ -65,6 +65,13 @@ class EnrolmentStatus(str, enum.Enum):
     COMPLETED = "completed"
 
 
+class NotificationMode(str, enum.Enum):
+    """How a teacher hears about submitted reflections."""
+
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
+
+
 class TokenPurpose(str, enum.Enum):
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"
@@ -120,6 +127,14 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    review_notifications: Mapped[NotificationMode] = mapped_column(
+        enum_type(NotificationMode, "notification_mode"),
+        default=NotificationMode.IMMEDIATE,
+        # Existing users when the column was added.
+        server_default=NotificationMode.IMMEDIATE.value,
+    )
+    # Submissions after this time go into the next daily digest.
+    last_digest_at: Mapped[datetime | None]
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     hr_organisations: Mapped[list[Organisation]] = relationship(

@@ -81,6 +81,14 @@ def can_study(visitor: Visitor | User, enrolment: Enrolment) -> bool:
     return isinstance(visitor, User) and enrolment.user_id == visitor.id
 
 
+def can_review(session: Session, visitor: Visitor | User, enrolment: Enrolment) -> bool:
+    """Read submitted versions and give feedback: the teachers of the learner's cohort.
+
+    Never drafts or the practice log: those are the learner's alone (can_study).
+    """
+    return teaches_cohort(session, visitor, enrolment.cohort_id)
+
+
 def can_view_enrolment(session: Session, visitor: Visitor | User, enrolment: Enrolment) -> bool:
     """Progress and status of one enrolment (never reflection text: that has its own rule)."""
     if not isinstance(visitor, User):

@@ -23,6 +23,7 @@ from peeredu.accounts.models import (
     Cohort,
     Enrolment,
     EnrolmentStatus,
+    NotificationMode,
     Organisation,
     OrganisationKind,
     Role,
@@ -352,6 +353,21 @@ def set_hr_scope(
 
 def set_locale(session: Session, user: User, locale: str) -> None:
     user.locale = _parse_locale(locale)
+    session.flush()
+
+
+def set_review_notifications(session: Session, user: User, mode: NotificationMode | str) -> None:
+    """An email per submitted reflection, or one daily digest (teachers)."""
+    try:
+        user.review_notifications = NotificationMode(mode)
+    except ValueError:
+        raise DomainError(N_("Unknown choice."), field="mode") from None
+    session.flush()
+
+
+def record_digest_sent(session: Session, user: User, *, now: datetime) -> None:
+    """Submissions after ``now`` go into the next digest."""
+    user.last_digest_at = now
     session.flush()
 
 

@@ -8,20 +8,21 @@ so that the modules referring to it do not report a cascade of "unknown module" 
 
 from __future__ import annotations
 
-import difflib
-import math
 import re
-import tomllib
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import markdown
 
 from peeredu.accounts.models import Track
+from peeredu.content_files import (
+    ProblemList,
+    Table,
+    parse_toml,
+    read_text,
+    suggestion,
+)
 from peeredu.curriculum.content import (
     ClassDayPlan,
     ContentError,
@@ -32,14 +33,10 @@ from peeredu.curriculum.content import (
     TrackPlan,
     frozen_mapping,
 )
-from peeredu.markup import ALLOWED_TAGS, render_markdown
 
 COURSE_FILE = "course.toml"
 MODULES_DIR = "modules"
 FENCE = "+++"
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-# Learner state keys on the slug: module_completions.module_slug is VARCHAR(100).
-SLUG_MAX_LENGTH = 100
 FILE_NAME_PATTERN = re.compile(r"^(\d+)-(.+)\.md$")
 TRACKS = {track.value: track for track in Track}
 TRACK_LIST = " and ".join(f'"{name}"' for name in TRACKS)
@@ -68,13 +65,6 @@ MODULE_KEYS = (
     "learning_goals",
     "track_text",
 )
-# What to do instead of Markdown that makes a tag the sanitiser removes.
-TAG_ADVICE = {
-    "h1": 'use "##" and "###" for headings',
-    "h5": 'use "##" to "####" for headings',
-    "h6": 'use "##" to "####" for headings',
-    "img": "images are not shown",
-}
 
 
 def check_curriculum(
@@ -85,12 +75,12 @@ def check_curriculum(
     ``slugs_with_progress``: module slugs that learners have progress on; each one that no
     module file has any more is reported as a warning. ``now`` becomes ``loaded_at``.
     """
-    problems = _Problems()
+    problems = ProblemList()
     course = _read_course(root, problems)
     modules = _read_modules(root, problems)
     if modules is not None:
         _check_references(course, modules, slugs_with_progress, problems)
-    found = problems.sorted()
+    found = problems.sorted(first=COURSE_FILE)
     if problems.errors or course is None or course.course is None or modules is None:
         return None, found
     ordered = sorted(modules, key=lambda m: (m.order or 0, m.slug or ""))
@@ -112,237 +102,6 @@ def load_curriculum(root: Path, *, now: datetime | None = None) -> Curriculum:
 
 
 # -- Collecting problems --------------------------------------------------------------------
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.found: list[Problem] = []
-        self.errors = 0
-
-    def error(self, file: str, field_name: str, message: str) -> None:
-        self.found.append(Problem(file, field_name, message))
-        self.errors += 1
-
-    def warn(self, file: str, field_name: str, message: str) -> None:
-        self.found.append(Problem(file, field_name, message, warning=True))
-
-    def sorted(self) -> list[Problem]:
-        # Grouped by file, course.toml first; within a file, in the order they were found.
-        return sorted(self.found, key=lambda p: (p.file != COURSE_FILE, p.file))
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f'text ("{value[:30]}{"..." if len(value) > 30 else ""}")'
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return "a date or time"
-
-
-def _suggestion(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
-
-
-class _Table:
-    """Typed reads from one TOML table. A bad field is reported once and reads as None."""
-
-    def __init__(
-        self, problems: _Problems, file: str, data: Mapping[str, Any], prefix: str = ""
-    ) -> None:
-        self.problems = problems
-        self.file = file
-        self.data = data
-        self.prefix = prefix
-        self.failed = False
-
-    def name(self, key: str) -> str:
-        return self.prefix + key
-
-    def error(self, key: str, message: str) -> None:
-        self.failed = True
-        self.problems.error(self.file, self.name(key), message)
-
-    def warn(self, key: str, message: str) -> None:
-        self.problems.warn(self.file, self.name(key), message)
-
-    def reject_unknown_keys(self, allowed: Iterable[str]) -> None:
-        allowed = tuple(allowed)
-        for key in self.data:
-            if key not in allowed:
-                # Catches typos such as "prerequisite", which would otherwise be ignored.
-                self.error(key, "unknown field" + _suggestion(key, allowed))
-
-    def _present(self, key: str, required: bool) -> bool:
-        if key in self.data:
-            return True
-        if required:
-            self.error(key, "is missing")
-        return False
-
-    def text(self, key: str, *, required: bool = True) -> str | None:
-        if not self._present(key, required):
-            return None
-        value = self.data[key]
-        if not isinstance(value, str):
-            self.error(key, f"must be text in quotes, not {_describe(value)}")
-            return None
-        if not value.strip():
-            self.error(key, "is empty")
-            return None
-        return value
-
-    def slug(self, key: str) -> str | None:
-        value = self.text(key)
-        if value is not None and not _valid_slug(value):
-            self.error(key, _slug_rule(value))
-            return None
-        return value
-
-    def integer(self, key: str, low: int, high: int | None = None) -> int | None:
-        if not self._present(key, True):
-            return None
-        value = self.data[key]
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.error(key, f"must be a whole number, not {_describe(value)}")
-            return None
-        if value < low or (high is not None and value > high):
-            limits = f"from {low} to {high}" if high is not None else f"{low} or more"
-            self.error(key, f"must be {limits}, not {value}")
-            return None
-        return value
-
-    def number(self, key: str) -> float | None:
-        if not self._present(key, True):
-            return None
-        value = self.data[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.error(key, f"must be a number, not {_describe(value)}")
-            return None
-        # TOML allows inf and nan.
-        if not math.isfinite(value) or value <= 0:
-            self.error(key, f"must be a number above 0, not {value}")
-            return None
-        return float(value)
-
-    def text_list(self, key: str, *, required: bool = True) -> tuple[str, ...] | None:
-        if not self._present(key, required):
-            return None if required else ()
-        value = self.data[key]
-        if not isinstance(value, list):
-            self.error(key, f'must be a list of texts, like ["a", "b"], not {_describe(value)}')
-            return None
-        for position, item in enumerate(value, start=1):
-            if not isinstance(item, str) or not item.strip():
-                what = _describe(item) if not isinstance(item, str) else "empty text"
-                self.error(key, f"item {position} must be text in quotes, not {what}")
-                return None
-        return tuple(value)
-
-    def table(self, key: str, *, required: bool = True) -> Mapping[str, Any] | None:
-        if not self._present(key, required):
-            return None if required else {}
-        value = self.data[key]
-        if not isinstance(value, dict):
-            self.error(key, f"must be a table ([{self.name(key)}]), not {_describe(value)}")
-            return None
-        return value
-
-    def markdown(self, key: str, *, required: bool = True) -> str | None:
-        value = self.text(key, required=required)
-        return None if value is None else self.render(key, value)
-
-    def render(self, key: str, text: str) -> str | None:
-        try:
-            html = render_markdown(text)
-        except ValueError as error:
-            self.error(key, str(error))
-            return None
-        for warning in _stripped_markup(text):
-            self.warn(key, warning)
-        return html
-
-
-def _valid_slug(value: str) -> bool:
-    return bool(SLUG_PATTERN.match(value)) and len(value) <= SLUG_MAX_LENGTH
-
-
-def _slug_rule(value: str) -> str:
-    if len(value) > SLUG_MAX_LENGTH:
-        return f"is {len(value)} characters long; a slug has at most {SLUG_MAX_LENGTH}"
-    return (
-        f'"{value}" is not a valid slug: use only a-z, 0-9 and single hyphens between '
-        "words (write æ ø å as ae oe aa)"
-    )
-
-
-def _stripped_markup(text: str) -> list[str]:
-    """Warnings for what the sanitiser will silently remove from ``text``'s HTML.
-
-    Rendered again without the sanitiser (with peeredu.markup's Markdown settings), because
-    only the renderer knows which ``<`` started raw HTML and which was in a code span.
-    """
-    converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
-    html = converter.convert(text)
-    # Entities (&amp;) are stashed alongside raw HTML; they are harmless.
-    raw = [
-        block.strip()
-        for block in converter.htmlStash.rawHtmlBlocks
-        if isinstance(block, str) and block.lstrip().startswith("<")
-    ]
-    warnings: list[str] = []
-    if raw:
-        sample = raw[0] if len(raw[0]) <= 40 else raw[0][:37] + "..."
-        warnings.append(
-            f"contains raw HTML ({sample}); its tags are stripped when the text "
-            "is shown, so write Markdown instead"
-        )
-    raw_tags = {tag.lower() for block in raw for tag in re.findall(r"</?([A-Za-z]\w*)", block)}
-    made = {tag.lower() for tag in re.findall(r"<([A-Za-z]\w*)", html)}
-    for tag in sorted(made - raw_tags - ALLOWED_TAGS):
-        advice = TAG_ADVICE.get(tag, "that Markdown is not allowed here")
-        warnings.append(f"makes <{tag}>, which is stripped when the text is shown: {advice}")
-    return warnings
-
-
-# -- Files ---------------------------------------------------------------------------------
-
-
-def _read_text(path: Path, file: str, problems: _Problems) -> str | None:
-    try:
-        # utf-8-sig: Windows editors may save a byte-order mark; it is not content.
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        problems.error(
-            file,
-            "",
-            f"is not UTF-8 text (byte {error.start + 1} is not valid); save it with UTF-8 encoding",
-        )
-    except OSError as error:
-        problems.error(file, "", f"cannot be read: {error.strerror}")
-    return None
-
-
-def _parse_toml(
-    text: str, file: str, field_name: str, first_line: int, problems: _Problems
-) -> dict[str, Any] | None:
-    """``text`` as TOML; ``first_line`` is its line in the file, so errors point there."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = re.sub(
-            r"\(at line (\d+), column (\d+)\)",
-            lambda m: f"(at line {int(m[1]) + first_line - 1}, column {m[2]})",
-            str(error),
-        )
-        problems.error(file, field_name, f"invalid TOML: {message}")
-        return None
 
 
 def _split_front_matter(text: str) -> tuple[str, str] | str:
@@ -373,16 +132,16 @@ class _CourseFile:
     course: Course | None = None
 
 
-def _read_course(root: Path, problems: _Problems) -> _CourseFile | None:
+def _read_course(root: Path, problems: ProblemList) -> _CourseFile | None:
     path = root / COURSE_FILE
     if not path.is_file():
         problems.error(COURSE_FILE, "", f"not found in {root}")
         return None
-    text = _read_text(path, COURSE_FILE, problems)
-    data = None if text is None else _parse_toml(text, COURSE_FILE, "", 1, problems)
+    text = read_text(path, COURSE_FILE, problems)
+    data = None if text is None else parse_toml(text, COURSE_FILE, "", 1, problems)
     if data is None:
         return None
-    table = _Table(problems, COURSE_FILE, data)
+    table = Table(problems, COURSE_FILE, data)
     table.reject_unknown_keys(COURSE_KEYS)
     result = _CourseFile()
     slug = table.slug("slug")
@@ -416,7 +175,7 @@ def _read_course(root: Path, problems: _Problems) -> _CourseFile | None:
     return result
 
 
-def _read_tracks(course: _Table, result: _CourseFile) -> dict[Track, TrackPlan]:
+def _read_tracks(course: Table, result: _CourseFile) -> dict[Track, TrackPlan]:
     tracks = course.table("tracks")
     if tracks is None:
         return {}
@@ -424,16 +183,16 @@ def _read_tracks(course: _Table, result: _CourseFile) -> dict[Track, TrackPlan]:
         if key not in TRACKS:
             course.error(
                 "tracks",
-                f'unknown track "{key}" (the tracks are {TRACK_LIST})' + _suggestion(key, TRACKS),
+                f'unknown track "{key}" (the tracks are {TRACK_LIST})' + suggestion(key, TRACKS),
             )
     plans: dict[Track, TrackPlan] = {}
-    by_name = _Table(course.problems, course.file, tracks, "tracks.")
+    by_name = Table(course.problems, course.file, tracks, "tracks.")
     for name, track in TRACKS.items():
         raw = by_name.table(name)
         if raw is None:
             course.failed = True
             continue
-        plan = _Table(course.problems, course.file, raw, f"tracks.{name}.")
+        plan = Table(course.problems, course.file, raw, f"tracks.{name}.")
         plan.reject_unknown_keys(TRACK_KEYS)
         title = plan.text("title")
         description = plan.text("description")
@@ -449,7 +208,7 @@ def _read_tracks(course: _Table, result: _CourseFile) -> dict[Track, TrackPlan]:
     return plans
 
 
-def _read_class_days(course: _Table, result: _CourseFile) -> list[ClassDayPlan]:
+def _read_class_days(course: Table, result: _CourseFile) -> list[ClassDayPlan]:
     if "class_days" not in course.data:
         return []
     value = course.data["class_days"]
@@ -458,7 +217,7 @@ def _read_class_days(course: _Table, result: _CourseFile) -> list[ClassDayPlan]:
         return []
     days: list[ClassDayPlan] = []
     for position, raw in enumerate(value, start=1):
-        day = _Table(course.problems, course.file, raw, f"class_days[{position}].")
+        day = Table(course.problems, course.file, raw, f"class_days[{position}].")
         day.reject_unknown_keys(CLASS_DAY_KEYS)
         number = day.integer("day", 1)
         if number is not None and number != position:
@@ -497,7 +256,7 @@ class _ModuleFile:
     module: LearningModule | None = None
 
 
-def _read_modules(root: Path, problems: _Problems) -> list[_ModuleFile] | None:
+def _read_modules(root: Path, problems: ProblemList) -> list[_ModuleFile] | None:
     folder = root / MODULES_DIR
     if not folder.is_dir():
         problems.error(MODULES_DIR, "", f"folder not found in {root}")
@@ -510,10 +269,10 @@ def _read_modules(root: Path, problems: _Problems) -> list[_ModuleFile] | None:
     return [_read_module(path, f"{MODULES_DIR}/{path.name}", problems) for path in paths]
 
 
-def _read_module(path: Path, file: str, problems: _Problems) -> _ModuleFile:
+def _read_module(path: Path, file: str, problems: ProblemList) -> _ModuleFile:
     name = FILE_NAME_PATTERN.match(path.name)
     result = _ModuleFile(file, name_slug=name[2] if name else None)
-    text = _read_text(path, file, problems)
+    text = read_text(path, file, problems)
     if text is None:
         return result
     parts = _split_front_matter(text)
@@ -521,11 +280,11 @@ def _read_module(path: Path, file: str, problems: _Problems) -> _ModuleFile:
         problems.error(file, "front matter", parts)
         return result
     front, body = parts
-    data = _parse_toml(front, file, "front matter", 2, problems)
+    data = parse_toml(front, file, "front matter", 2, problems)
     if data is None:
         return result
 
-    table = _Table(problems, file, data)
+    table = Table(problems, file, data)
     table.reject_unknown_keys(MODULE_KEYS)
     result.slug = table.slug("slug")
     title = table.text("title")
@@ -578,7 +337,7 @@ def _file_name(module: _ModuleFile) -> str:
     return f"{module.order:02d}-{module.slug}.md"
 
 
-def _read_track_names(table: _Table) -> frozenset[Track] | None:
+def _read_track_names(table: Table) -> frozenset[Track] | None:
     names = table.text_list("tracks")
     if names is None:
         return None
@@ -589,12 +348,12 @@ def _read_track_names(table: _Table) -> frozenset[Track] | None:
     for name in unknown:
         table.error(
             "tracks",
-            f'unknown track "{name}" (the tracks are {TRACK_LIST})' + _suggestion(name, TRACKS),
+            f'unknown track "{name}" (the tracks are {TRACK_LIST})' + suggestion(name, TRACKS),
         )
     return None if unknown else frozenset(TRACKS[name] for name in names)
 
 
-def _read_learning_goals(table: _Table) -> tuple[str, ...] | None:
+def _read_learning_goals(table: Table) -> tuple[str, ...] | None:
     goals = table.text_list("learning_goals")
     if goals is None:
         return None
@@ -610,17 +369,17 @@ def _read_learning_goals(table: _Table) -> tuple[str, ...] | None:
     return goals
 
 
-def _read_track_text(table: _Table, tracks: frozenset[Track] | None) -> dict[Track, str] | None:
+def _read_track_text(table: Table, tracks: frozenset[Track] | None) -> dict[Track, str] | None:
     raw = table.table("track_text", required=False)
     if raw is None:
         return None
-    texts = _Table(table.problems, table.file, raw, "track_text.")
+    texts = Table(table.problems, table.file, raw, "track_text.")
     rendered: dict[Track, str] = {}
     for key in raw:
         if key not in TRACKS:
             table.error(
                 "track_text",
-                f'unknown track "{key}" (the tracks are {TRACK_LIST})' + _suggestion(key, TRACKS),
+                f'unknown track "{key}" (the tracks are {TRACK_LIST})' + suggestion(key, TRACKS),
             )
             continue
         html = texts.markdown(key)
@@ -641,7 +400,7 @@ def _check_references(
     course: _CourseFile | None,
     modules: list[_ModuleFile],
     slugs_with_progress: Collection[str],
-    problems: _Problems,
+    problems: ProblemList,
 ) -> None:
     by_slug: dict[str, _ModuleFile] = {}
     by_order: dict[int, _ModuleFile] = {}
@@ -670,7 +429,7 @@ def _check_references(
     def unknown(slug: str) -> str | None:
         if slug in by_slug or slug in unreadable:
             return None
-        return f'unknown module "{slug}"' + _suggestion(slug, by_slug)
+        return f'unknown module "{slug}"' + suggestion(slug, by_slug)
 
     for module in modules:
         for slug in module.prerequisites or ():
@@ -692,7 +451,7 @@ def _check_references(
         )
 
 
-def _check_cycles(by_slug: dict[str, _ModuleFile], problems: _Problems) -> set[str]:
+def _check_cycles(by_slug: dict[str, _ModuleFile], problems: ProblemList) -> set[str]:
     """Report each prerequisite cycle once; returns the slugs that are in one."""
     requires = {
         slug: [p for p in module.prerequisites or () if p in by_slug]
@@ -731,7 +490,7 @@ def _check_course_references(
     by_slug: dict[str, _ModuleFile],
     unknown: Callable[[str], str | None],
     in_cycles: set[str],
-    problems: _Problems,
+    problems: ProblemList,
 ) -> None:
     for track, slugs in course.tracks.items():
         if slugs is None:

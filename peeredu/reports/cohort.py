@@ -15,6 +15,8 @@ from peeredu.accounts.models import Cohort, Enrolment, Track, User
 from peeredu.curriculum import attendance, progress
 from peeredu.curriculum.content import Curriculum, LearningModule
 from peeredu.curriculum.progress import ModuleStatus
+from peeredu.reflections.models import ReflectionStatus
+from peeredu.reflections.services import statuses_by_module
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,6 @@ def cohort_matrix(
     *,
     track: Track | None,
     today: date,
-    awaiting_review: dict[int, set[str]] | None = None,
 ) -> CohortMatrix:
     """Everything the overview shows, in a fixed number of queries whatever the cohort size."""
     enrolments = cohort_enrolments(session, cohort.id, track=track)
@@ -66,6 +67,7 @@ def cohort_matrix(
     completions = progress.completions_by_enrolment(session, ids)
     summaries = attendance.summaries(session, ids)
     taught = attendance.modules_taught(session, cohort.id, today=today)
+    reflections = statuses_by_module(session, ids)
     tracks = [track] if track is not None else [Track.PEER, Track.COLLEAGUE]
     modules: list[LearningModule] = []
     for each in tracks:
@@ -81,8 +83,12 @@ def cohort_matrix(
             slug: progress.module_status(
                 slug,
                 done,
-                awaiting_review=(awaiting_review or {}).get(enrolment.id, set()),
-                started=taught,
+                awaiting_review={
+                    module
+                    for module, status in reflections[enrolment.id].items()
+                    if status is ReflectionStatus.SUBMITTED
+                },
+                started=taught | set(reflections[enrolment.id]),
             )
             for slug in [*required, *done]
         }

@@ -9,11 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, render_template
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_time,
+    get_locale,
+)
 from flask_login import current_user
 
 from peeredu.accounts import permissions
-from peeredu.web import admin, auth, home, learn, teach
+from peeredu.web import admin, auth, home, learn, reflect, review, teach
 from peeredu.web.labels import STATUS_ICONS, label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -45,6 +52,8 @@ def build_blueprint() -> Blueprint:
     bp.register_blueprint(auth.build_blueprint())
     bp.register_blueprint(home.build_blueprint())
     bp.register_blueprint(learn.build_blueprint())
+    bp.register_blueprint(reflect.build_blueprint())
+    bp.register_blueprint(review.build_blueprint(), url_prefix="/teach")
     bp.register_blueprint(teach.build_blueprint(), url_prefix="/teach")
     bp.register_blueprint(admin.build_blueprint(), url_prefix="/admin")
 
@@ -64,6 +73,7 @@ def _template_globals() -> dict[str, object]:
         "format_datetime": format_datetime,
         "format_decimal": format_decimal,
         "format_percent": format_percent,
+        "format_time": format_time,
         "label": label,
         "status_icons": STATUS_ICONS,
     }

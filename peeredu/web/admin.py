@@ -15,6 +15,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from peeredu import outbox
 from peeredu.accounts import permissions, queries, services
 from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
 from peeredu.db import utcnow
@@ -54,6 +55,7 @@ def build_blueprint() -> Blueprint:
         ("/organisations/new", edit_organisation, ["GET", "POST"]),
         ("/organisations/<int:organisation_id>", edit_organisation, ["GET", "POST"]),
         ("/cohorts", cohorts, ["GET"]),
+        ("/outbox", outbox_view, ["GET"]),
         ("/cohorts/new", edit_cohort, ["GET", "POST"]),
         ("/cohorts/<int:cohort_id>", edit_cohort, ["GET", "POST"]),
     ]
@@ -357,3 +359,13 @@ def edit_cohort(cohort_id: int | None = None) -> str | Response:
             flash(_("The cohort is saved."), "success")
             return redirect(url_for(".cohorts"))
     return render_template("admin/cohort_form.html", form=form, cohort=cohort)
+
+
+# -- Mail queue -----------------------------------------------------------------------------
+
+
+def outbox_view() -> str:
+    """What the outbox holds: so an admin sees when the mail server stopped taking mail."""
+    return render_template(
+        "admin/outbox.html", overview=outbox.overview(db.session), statuses=outbox.OutboxStatus
+    )

@@ -45,6 +45,10 @@ def build_blueprint() -> Blueprint:
     return bp
 
 
+# Text a learner sent after their session expired waits under this key (see web.reflect).
+STASH_SESSION_KEY = "stashed_text"
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Only same-site paths: a login link must not become a redirect to another site."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -53,11 +57,10 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def _sign_in(user: User) -> None:
-    # A fresh session at every sign-in; only the chosen language survives.
-    locale = session.get("locale")
+    # A fresh session at every sign-in; only the chosen language and stashed text survive.
+    kept = {key: session[key] for key in ("locale", STASH_SESSION_KEY) if key in session}
     session.clear()
-    if locale:
-        session["locale"] = locale
+    session.update(kept)
     session.permanent = True
     login_user(user)
 

@@ -7,16 +7,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
 from peeredu import outbox
 from peeredu.accounts.models import User
+from peeredu.errors import N_
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    """A link for an email, also from the command line (where there is no request)."""
+    if has_request_context():
+        return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 def _queue(session: Session, user: User, template: str, subject: str, **context: Any) -> None:
@@ -34,9 +39,58 @@ def queue_invitation(session: Session, user: User, token: str) -> None:
         session,
         user,
         "invitation",
-        "Your invitation to the peer education at Skolen for Recovery",
+        N_("Your invitation to the peer education at Skolen for Recovery"),
         link=absolute_url("peeredu.auth.accept_invitation", token=token),
         days=current_app.config["INVITATION_MAX_AGE"].days,
+    )
+
+
+def queue_submission_notice(
+    session: Session,
+    teachers: list[User],
+    *,
+    cohort_name: str,
+    assignment_title: str,
+    version_id: int,
+) -> None:
+    """Tell the cohort's teachers (who want it at once) that a reflection waits for them.
+
+    No learner text, and no learner name: the link leads to the review page behind sign-in.
+    """
+    for teacher in teachers:
+        _queue(
+            session,
+            teacher,
+            "reflection_submitted",
+            N_("A reflection is waiting for your feedback"),
+            cohort_name=cohort_name,
+            assignment_title=assignment_title,
+            link=absolute_url("peeredu.review.review", version_id=version_id),
+        )
+
+
+def queue_feedback_released(
+    session: Session, learner: User, *, assignment_title: str, link_values: dict[str, Any]
+) -> None:
+    _queue(
+        session,
+        learner,
+        "feedback_released",
+        N_("You have feedback on your reflection"),
+        assignment_title=assignment_title,
+        link=absolute_url("peeredu.reflect.assignment", **link_values),
+    )
+
+
+def queue_digest(session: Session, teacher: User, *, items: list[tuple[str, str]]) -> None:
+    """One email listing (cohort, assignment) pairs submitted since the last digest."""
+    _queue(
+        session,
+        teacher,
+        "review_digest",
+        N_("Reflections waiting for your feedback"),
+        items=items,
+        link=absolute_url("peeredu.review.queue"),
     )
 
 
@@ -45,7 +99,7 @@ def queue_password_reset(session: Session, user: User, token: str) -> None:
         session,
         user,
         "password_reset",
-        "Choose a new password for peeredu",
+        N_("Choose a new password for peeredu"),
         link=absolute_url("peeredu.auth.reset_password", token=token),
         hours=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 3600),
     )

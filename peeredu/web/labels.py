@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from peeredu.accounts.models import EnrolmentStatus, OrganisationKind, Role, Track, WorkRole
 from peeredu.curriculum.attendance import AttendanceStatus
 from peeredu.curriculum.progress import ModuleStatus
+from peeredu.reflections.models import ReflectionStatus, ReviewDecision
 
 LABELS: dict[enum.Enum, LazyString] = {
     Role.LEARNER: _l("Learner"),
@@ -38,6 +39,13 @@ LABELS: dict[enum.Enum, LazyString] = {
     AttendanceStatus.PRESENT: _l("Present"),
     AttendanceStatus.ABSENT: _l("Absent"),
     AttendanceStatus.ABSENT_WITH_NOTICE: _l("Absent with notice"),
+    ReflectionStatus.DRAFT: _l("Draft"),
+    ReflectionStatus.SUBMITTED: _l("Submitted"),
+    ReflectionStatus.APPROVED: _l("Approved"),
+    ReflectionStatus.NOT_YET_APPROVED: _l("Not yet approved"),
+    ReflectionStatus.REVISION: _l("Revision in progress"),
+    ReviewDecision.APPROVED: _l("Approved"),
+    ReviewDecision.NOT_YET: _l("Not yet approved"),
 }
 
 # Shown beside the status text, never instead of it.

@@ -12,7 +12,9 @@ from peeredu.accounts.models import Enrolment
 from peeredu.curriculum import attendance, progress
 from peeredu.db import utcnow
 from peeredu.errors import DomainError
-from peeredu.extensions import current_curriculum, db
+from peeredu.extensions import current_assignments, current_curriculum, db
+from peeredu.reflections import services as reflection_services
+from peeredu.reflections.models import ReflectionStatus
 from peeredu.web.forms import Form, domain_message
 
 
@@ -42,12 +44,22 @@ def learner_progress(enrolments: list[Enrolment]) -> dict[int, progress.CoursePr
         cohort_id: attendance.modules_taught(db.session, cohort_id, today=today)
         for cohort_id in {e.cohort_id for e in enrolments}
     }
+    reflections = reflection_services.statuses_by_module(db.session, ids)
     return {
         e.id: progress.course_progress(
-            curriculum, e, completions[e.id], started=taught[e.cohort_id]
+            curriculum,
+            e,
+            completions[e.id],
+            awaiting_review=awaiting(reflections[e.id]),
+            started=taught[e.cohort_id] | set(reflections[e.id]),
         )
         for e in enrolments
     }
+
+
+def awaiting(statuses: dict[str, ReflectionStatus]) -> set[str]:
+    """Modules whose reflection waits for the teacher."""
+    return {slug for slug, status in statuses.items() if status is ReflectionStatus.SUBMITTED}
 
 
 @login_required
@@ -69,8 +81,7 @@ def module(enrolment_id: int, slug: str) -> str:
         previous=course.lines[index - 1].module if index > 0 else None,
         following=course.lines[index + 1].module if index + 1 < len(course.lines) else None,
         total=len(course.lines),
-        # The assessments issue links each module's reflective assignment here.
-        has_assignment=False,
+        assignment=current_assignments().for_module(slug),
         form=Form(),
     )
 
@@ -86,7 +97,7 @@ def mark_done(enrolment_id: int, slug: str) -> Response:
             current_curriculum(),
             enrolment,
             slug,
-            has_assignment=False,
+            has_assignment=current_assignments().for_module(slug) is not None,
             actor_id=current_user.id,
             now=utcnow(),
         )

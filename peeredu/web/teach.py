@@ -32,7 +32,8 @@ from peeredu.curriculum.attendance import AttendanceStatus, ClassDay
 from peeredu.curriculum.progress import ModuleStatus
 from peeredu.db import utcnow
 from peeredu.errors import DomainError
-from peeredu.extensions import current_curriculum, db
+from peeredu.extensions import current_assignments, current_curriculum, db
+from peeredu.reports import reviews
 from peeredu.reports.cohort import cohort_enrolments, cohort_matrix, matrix_csv
 from peeredu.web.forms import Form, domain_message, show_domain_error
 from peeredu.web.guards import guard
@@ -242,6 +243,12 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
         summary=attendance.summaries(db.session, [enrolment.id])[enrolment.id],
         threshold=curriculum.course.attendance_threshold,
         form=ReasonForm(),
+        due_dates=reviews.due_dates(
+            db.session,
+            current_assignments(),
+            enrolment,
+            [line.module.slug for line in course.lines],
+        ),
     )
 
 

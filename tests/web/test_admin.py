@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from peeredu import outbox
 from peeredu.accounts.models import Enrolment, EnrolmentStatus, Organisation, Role, User
 from peeredu.audit import AuditEvent
 from peeredu.extensions import db
@@ -229,3 +230,16 @@ def test_unknown_objects_are_404(client, admin):
     for path in ["/admin/users/999", "/admin/organisations/999", "/admin/cohorts/999"]:
         assert client.get(path).status_code == 404
     assert client.submit("/admin/enrolments/999/status", {"status": "paused"}).status_code == 404
+
+
+def test_admin_sees_the_mail_queue_without_message_bodies(app, client, admin):
+    with app.app_context():
+        outbox.enqueue(
+            db.session,
+            outbox.Email("learner@example.org", "Emnelinje", "Brødtekst-markør-991"),
+        )
+        db.session.commit()
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "learner@example.org" in page and "Emnelinje" in page
+    assert "Brødtekst-markør-991" not in page
+    assert "Venter på at blive sendt" in page

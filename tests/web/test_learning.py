@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from peeredu.accounts.models import Enrolment, EnrolmentStatus, Role
 from peeredu.extensions import current_curriculum, db
 from tests.factories import PASSWORD
 
+ASSESSMENTS = Path(__file__).resolve().parents[2] / "assessments"
 FIRST = "fra-levet-erfaring-til-erfaringskompetence"
 SECOND = "recovery-personlig-klinisk-og-organisatorisk"
 FOURTH = "livshistoriefortaelling-min-historie-som-redskab"
+
+
+@pytest.fixture
+def app_overrides(tmp_path):
+    """The shipped assignments minus those of modules 1 and 4: modules completed by marking
+    them done, module 4 only after module 1."""
+    folder = tmp_path / "assessments"
+    shutil.copytree(ASSESSMENTS, folder)
+    for number in ("01", "04"):
+        next(folder.glob(f"{number}-*.toml")).unlink()
+    return {"ASSESSMENTS_DIR": str(folder)}
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Reflective assignments: definitions, practice log, drafts, versions, reviews."""

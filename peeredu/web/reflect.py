@@ -1,0 +1,447 @@
+"""The learner's reflections and practice log.
+
+The editor posts to its own URL with an ``action`` (autosave, save, preview, submit,
+insert-note, revise, flag). Whatever goes wrong, the learner's text stays: a stale tab gets
+both texts back, a stale CSRF token re-renders the form with the posted text (autosave asks
+for a fresh token and retries), and a post that arrives after the session expired is stashed
+until the learner signs in again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_time
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, DateField, HiddenField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from peeredu.accounts import permissions
+from peeredu.accounts.models import Enrolment
+from peeredu.curriculum import progress
+from peeredu.db import utcnow
+from peeredu.errors import DomainError
+from peeredu.extensions import csrf, current_assignments, current_curriculum, db, login_manager
+from peeredu.markup import render_markdown
+from peeredu.reflections import services
+from peeredu.reflections.definitions import Assignment
+from peeredu.reflections.models import PracticeLogEntry, Reflection, ReflectionStatus
+from peeredu.web.auth import STASH_SESSION_KEY
+from peeredu.web.emails import queue_submission_notice
+from peeredu.web.forms import Form, domain_message
+from peeredu.web.guards import get_or_404
+
+
+class EditorForm(Form):
+    text = TextAreaField(_l("Your reflection"))
+    draft_version = HiddenField()
+    anonymised = BooleanField(
+        _l(
+            "There are no names, ages, dates, wards or anything else that could identify a "
+            "citizen or a colleague."
+        )
+    )
+    own_choice = BooleanField(
+        _l("What I share about my own health is my own choice, and I am comfortable with it.")
+    )
+
+
+class LogForm(Form):
+    noted_on = DateField(_l("Date"), validators=[DataRequired()])
+    text = TextAreaField(
+        _l("Note"),
+        validators=[DataRequired(), Length(max=services.MAX_NOTE)],
+        description=_l("A few lines from work: what happened, what you noticed. No names."),
+    )
+
+
+def build_blueprint() -> Blueprint:
+    bp = Blueprint("reflect", __name__)
+    editor = csrf.exempt(assignment)  # checked inside, after the signed-out case is handled
+    bp.add_url_rule(
+        "/learn/<int:enrolment_id>/assignments/<slug>", view_func=editor, methods=["GET", "POST"]
+    )
+    bp.add_url_rule("/learn/<int:enrolment_id>/log", view_func=log, methods=["GET", "POST"])
+    bp.add_url_rule(
+        "/learn/<int:enrolment_id>/log/<int:entry_id>/delete",
+        view_func=delete_note,
+        methods=["POST"],
+    )
+    bp.add_url_rule("/csrf-token", view_func=fresh_csrf_token)
+    return bp
+
+
+def _load(enrolment_id: int, slug: str) -> tuple[Enrolment, Assignment]:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    found = current_assignments().get(slug)
+    if enrolment is None or found is None:
+        abort(404)
+    module = current_curriculum().module(found.module)
+    if module is None or enrolment.track not in module.tracks:
+        abort(404)
+    return enrolment, found
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _posted_fields(found: Assignment) -> dict[str, str]:
+    return {f.key: request.form.get(f"field-{f.key}", "") for f in found.fields}
+
+
+def _same_origin() -> bool:
+    """A browser's own post carries our origin; a forged cross-site one does not."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    return urlsplit(origin).netloc == request.host
+
+
+def _signed_out_post(enrolment: Enrolment, found: Assignment) -> Response:
+    editor_url = url_for(".assignment", enrolment_id=enrolment.id, slug=found.slug)
+    if _wants_json():
+        # The text is still in the page, which keeps retrying; nothing to stash.
+        return _json(
+            401,
+            message=_(
+                "You have been signed out. Your text is still here; sign "
+                "in again in another window and it will be saved."
+            ),
+        )
+    if _same_origin() and (request.form.get("text") or any(_posted_fields(found).values())):
+        token = services.stash(
+            db.session,
+            enrolment_id=enrolment.id,
+            assignment_slug=found.slug,
+            text=request.form.get("text", ""),
+            fields=_posted_fields(found),
+            now=utcnow(),
+        )
+        db.session.commit()
+        session[STASH_SESSION_KEY] = token
+        flash(_("You were signed out, but what you wrote is kept. Sign in to continue."), "info")
+    return redirect(url_for("peeredu.auth.login", next=editor_url))
+
+
+def _json(status: int, **body: Any) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def fresh_csrf_token() -> Response:
+    """A token for the current session, for the autosave script after a sign-in."""
+    return jsonify(token=generate_csrf())
+
+
+def assignment(enrolment_id: int, slug: str) -> str | Response:
+    enrolment, found = _load(enrolment_id, slug)
+    if request.method == "POST" and not current_user.is_authenticated:
+        return _signed_out_post(enrolment, found)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not permissions.can_study(current_user, enrolment):
+        abort(404)
+    form = EditorForm()
+    if request.method == "POST":
+        reflection = services.get_or_create(db.session, enrolment, found)
+        if not form.validate_on_submit():
+            if _wants_json():
+                return _json(400, csrf=True, message=_("Saving again…"))
+            return _render(enrolment, found, reflection, form, status=400)
+        return _act(enrolment, found, reflection, form)
+    # Reading the page changes nothing: a learner who has not written yet sees a blank draft.
+    reflection = services.find_reflection(db.session, enrolment.id, found.slug) or (
+        services.blank_reflection(enrolment, found)
+    )
+    return _render(enrolment, found, reflection, form, stash=_claim_stash(enrolment, found))
+
+
+def _claim_stash(enrolment: Enrolment, found: Assignment) -> services.StashedText | None:
+    token = session.pop(STASH_SESSION_KEY, None)
+    if not token:
+        return None
+    stashed = services.claim_stash(
+        db.session, token, enrolment=enrolment, assignment_slug=found.slug, now=utcnow()
+    )
+    db.session.commit()
+    saved_at = reflection_saved_at(enrolment, found)
+    if stashed is not None and saved_at is not None and saved_at > stashed.created_at:
+        return None  # the draft was saved since (from another window): it is newer
+    return stashed
+
+
+def reflection_saved_at(enrolment: Enrolment, found: Assignment) -> Any:
+    reflection = services.find_reflection(db.session, enrolment.id, found.slug)
+    return reflection.draft_saved_at if reflection else None
+
+
+def _act(
+    enrolment: Enrolment, found: Assignment, reflection: Reflection, form: EditorForm
+) -> str | Response:
+    # A practice-log note's button carries the note's id instead of an action.
+    action = request.form.get("action") or ("insert-note" if request.form.get("note") else "save")
+    text = form.text.data or ""
+    fields = _posted_fields(found)
+    expected = int(form.draft_version.data or 0)
+    editor_url = url_for(".assignment", enrolment_id=enrolment.id, slug=found.slug)
+    now = utcnow()
+    try:
+        if action in ("autosave", "save"):
+            saved = services.save_draft(
+                db.session,
+                found,
+                reflection,
+                text=text,
+                fields=fields,
+                expected_version=expected,
+                now=now,
+            )
+            db.commit()
+            message = _("Saved %(time)s", time=format_time(saved.saved_at, "HH:mm"))
+            if action == "autosave":
+                return _json(
+                    200,
+                    draft_version=saved.version,
+                    message=message,
+                    cpr_warning=services.looks_like_cpr(text + " ".join(fields.values())),
+                )
+            flash(message, "success")
+            return redirect(editor_url)
+        if action == "preview":
+            composed = services.compose(found, text, fields)
+            return _render(enrolment, found, reflection, form, preview=render_markdown(composed))
+        if action == "insert-note":
+            note = _own_note(enrolment, request.form.get("note", ""))
+            label = _("From my practice log, %(date)s:", date=note.noted_on.isoformat())
+            if found.guided:
+                first = found.fields[0].key
+                fields[first] = services.with_note(fields[first], note, label)
+            else:
+                text = services.with_note(text, note, label)
+            services.save_draft(
+                db.session,
+                found,
+                reflection,
+                text=text,
+                fields=fields,
+                expected_version=expected,
+                now=now,
+            )
+            db.commit()
+            flash(_("The note is inserted into your draft."), "success")
+            return redirect(editor_url + "#editor")
+        if action == "submit":
+            return _submit(enrolment, found, reflection, form, text, fields, expected)
+        if action == "revise":
+            services.start_revision(db.session, reflection, now=now)
+            db.commit()
+            flash(_("Your new version starts from the previous text."), "success")
+            return redirect(editor_url + "#editor")
+        if action == "flag":
+            services.set_supervision_flag(
+                db.session, reflection, request.form.get("flagged") == "1"
+            )
+            db.commit()
+            return redirect(editor_url)
+    except services.DraftConflict as conflict:
+        db.session.rollback()
+        if action == "autosave":
+            return _json(
+                409,
+                message=domain_message(conflict),
+                other_text=conflict.current_text,
+                other_fields=conflict.current_fields,
+                draft_version=conflict.current_version,
+            )
+        return _render(enrolment, found, reflection, form, conflict=conflict, status=409)
+    except DomainError as error:
+        db.session.rollback()
+        if action == "autosave":
+            return _json(422, message=domain_message(error))
+        return _render(enrolment, found, reflection, form, error=error, status=422)
+    abort(400)
+
+
+def _submit(
+    enrolment: Enrolment,
+    found: Assignment,
+    reflection: Reflection,
+    form: EditorForm,
+    text: str,
+    fields: dict[str, str],
+    expected: int,
+) -> Response:
+    editor_url = url_for(".assignment", enrolment_id=enrolment.id, slug=found.slug)
+    try:
+        version = services.submit(
+            db.session,
+            current_curriculum(),
+            found,
+            reflection,
+            text=text,
+            fields=fields,
+            expected_version=expected,
+            checklist_confirmed=bool(form.anonymised.data and form.own_choice.data),
+            extension=services.extension_for(db.session, enrolment.id, found.slug),
+            now=utcnow(),
+        )
+    except services.AlreadySubmitted as repeated:
+        db.session.rollback()
+        flash(domain_message(repeated), "info")
+        return redirect(editor_url)
+    teachers = [
+        t
+        for t in enrolment.cohort.teachers
+        if t.active and t.review_notifications.value == "immediate"
+    ]
+    queue_submission_notice(
+        db.session,
+        teachers,
+        cohort_name=enrolment.cohort.name,
+        assignment_title=found.title,
+        version_id=version.id,
+    )
+    db.commit()
+    flash(_("Your reflection is submitted. Your teacher will give you feedback."), "success")
+    return redirect(editor_url)
+
+
+def _own_note(enrolment: Enrolment, note_id: str) -> PracticeLogEntry:
+    note = db.session.get(PracticeLogEntry, int(note_id)) if note_id.isdigit() else None
+    if note is None or note.enrolment_id != enrolment.id:
+        abort(404)
+    return note
+
+
+def _render(
+    enrolment: Enrolment,
+    found: Assignment,
+    reflection: Reflection,
+    form: EditorForm,
+    *,
+    status: int = 200,
+    preview: str | None = None,
+    conflict: services.DraftConflict | None = None,
+    error: DomainError | None = None,
+    stash: Any = None,
+) -> Any:
+    """The editor page. Posted text wins over the saved draft, so nothing typed is lost."""
+    if request.method == "POST":
+        text, fields = form.text.data or "", _posted_fields(found)
+        draft_version = form.draft_version.data or str(reflection.draft_version)
+    elif stash is not None:
+        text, fields = stash.text, dict(stash.fields)
+        draft_version = str(reflection.draft_version)
+    else:
+        text, fields = reflection.draft_text, dict(reflection.draft_fields or {})
+        draft_version = str(reflection.draft_version)
+    if conflict is not None:
+        # Keep this tab's text in the editor; the next save goes over the other one only
+        # when the learner decides so (they see both).
+        draft_version = str(conflict.current_version)
+    curriculum = current_curriculum()
+    module = curriculum.module(found.module)
+    completions = progress.completions_by_enrolment(db.session, [enrolment.id])[enrolment.id]
+    extension = services.extension_for(db.session, enrolment.id, found.slug)
+    composed = services.compose(found, text, fields)
+    versions = [
+        (v, v.review if v.review and v.review.released_at else None) for v in reflection.versions
+    ]
+    page = render_template(
+        "reflect/assignment.html",
+        enrolment=enrolment,
+        assignment=found,
+        module=module,
+        reflection=reflection,
+        form=form,
+        text=text,
+        fields=fields,
+        draft_version=draft_version,
+        editable=reflection.status in services.EDITABLE,
+        waiting_for=progress.missing_prerequisites(curriculum, module, completions)
+        if module
+        else [],
+        due=services.due_on(found, enrolment, extension),
+        extended=extension is not None,
+        words=services.word_count(composed),
+        cpr_warning=services.looks_like_cpr(composed),
+        preview=preview,
+        conflict=conflict,
+        error=domain_message(error) if error else None,
+        error_field=error.field if error else None,
+        stashed=stash is not None,
+        versions=versions,
+        notes=services.log_entries(db.session, enrolment.id),
+        statuses=ReflectionStatus,
+    )
+    return page, status
+
+
+# -- Practice log ---------------------------------------------------------------------------
+
+
+@login_required
+def log(enrolment_id: int) -> Any:
+    enrolment = get_or_404(Enrolment, enrolment_id)
+    if not permissions.can_study(current_user, enrolment):
+        abort(404)
+    form = LogForm()
+    if request.method == "GET":
+        form.noted_on.data = utcnow().date()
+    if form.validate_on_submit():
+        try:
+            services.add_log_entry(
+                db.session,
+                enrolment,
+                noted_on=form.noted_on.data,
+                text=form.text.data or "",
+                today=utcnow().date(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(domain_message(error))
+        else:
+            db.commit()
+            flash(_("The note is saved in your practice log."), "success")
+            return redirect(url_for(".log", enrolment_id=enrolment.id))
+    return render_template(
+        "reflect/log.html",
+        enrolment=enrolment,
+        form=form,
+        entries=services.log_entries(db.session, enrolment.id),
+        delete_form=Form(),
+    )
+
+
+@login_required
+def delete_note(enrolment_id: int, entry_id: int) -> Response:
+    enrolment = get_or_404(Enrolment, enrolment_id)
+    note = db.session.get(PracticeLogEntry, entry_id)
+    if (
+        not permissions.can_study(current_user, enrolment)
+        or note is None
+        or note.enrolment_id != enrolment.id
+    ):
+        abort(404)
+    if not Form().validate_on_submit():
+        abort(400)
+    services.delete_log_entry(db.session, note)
+    db.commit()
+    flash(_("The note is deleted."), "success")
+    return redirect(url_for(".log", enrolment_id=enrolment.id))

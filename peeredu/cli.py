@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from peeredu import demo
 from peeredu.accounts import services
 from peeredu.accounts.models import OrganisationKind, Role, Track, WorkRole
+from peeredu.certification import codes
 from peeredu.config import DEFAULTS, ConfigError
 from peeredu.curriculum.content import ContentError, Problem
 from peeredu.curriculum.loader import check_curriculum
@@ -249,7 +250,11 @@ def demo_seed() -> None:
         f"{demo.DEMO_PASSWORD}):"
     )
     for login in logins:
-        click.echo(f"  {login.role:<28} {login.email}")
+        click.echo(f"  {login.role:<34} {login.email}")
+    with _transaction() as session:
+        code = demo.demo_certificate_code(session)
+    if code:
+        click.echo(f"A demo certificate can be verified at /verify/{codes.display(code)}")
 
 
 mail_group = _Group("mail", help="The outgoing mail queue.")

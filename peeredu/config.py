@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "BASE_URL": "http://127.0.0.1:5000",
     "DEFAULT_LOCALE": "da",
+    # Times are stored in UTC and shown in Danish time.
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
     "LOCALES": ("da", "en"),
     # Mail (Flask-Mail settings keep their own names).
     "MAIL_SERVER": "localhost",
@@ -65,6 +67,11 @@ DEFAULTS: dict[str, Any] = {
     # a learner who spent the afternoon on a reflection.
     "WTF_CSRF_TIME_LIMIT": None,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # Rate limits (Flask-Limiter). REDIS_URL, when set, makes the counts shared by workers.
+    "REDIS_URL": None,
+    "VERIFY_RATE_LIMIT": "30 per minute",
+    # Per API token (per client address for requests without one).
+    "API_RATE_LIMIT": "120 per minute",
 }
 
 OVERRIDES_BY_ENVIRONMENT: dict[str, dict[str, Any]] = {

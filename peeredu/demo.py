@@ -21,6 +21,7 @@ from peeredu.accounts.models import (
     Track,
     User,
 )
+from peeredu.certification import services as certification
 from peeredu.curriculum import attendance
 from peeredu.curriculum.attendance import AttendanceStatus
 from peeredu.curriculum.content import Curriculum
@@ -87,6 +88,13 @@ PEOPLE = (
         "learner, colleague track",
         enrolment=(1, Track.COLLEAGUE, "colleague"),
     ),
+    DemoPerson(
+        f"faerdig@{DEMO_DOMAIN}",
+        "Karen Færdig",
+        (Role.LEARNER,),
+        "learner, completed (certificate)",
+        enrolment=(0, Track.PEER, "paid_peer"),
+    ),
 )
 
 
@@ -124,6 +132,8 @@ JOURNEYS: dict[str, tuple[str, ...]] = {
     f"peer@{DEMO_DOMAIN}": ("approved", "approved", "submitted", "draft"),
     f"frivillig@{DEMO_DOMAIN}": ("approved", "draft"),
     f"kollega@{DEMO_DOMAIN}": ("approved", "not_yet"),
+    # Every reflection approved: with her attendance, the certificate is issued.
+    f"faerdig@{DEMO_DOMAIN}": ("approved",) * 10,
 }
 
 DEMO_REFLECTION = (
@@ -225,7 +235,9 @@ def _course_under_way(
     for number, day in enumerate(d for d in days if d.date <= today):
         statuses = {e.id: AttendanceStatus.PRESENT for e in enrolments}
         if number == 1:  # one learner was ill once, and said so
-            statuses[enrolments[-1].id] = AttendanceStatus.ABSENT_WITH_NOTICE
+            for enrolment in enrolments:
+                if enrolment.user.email == f"kollega@{DEMO_DOMAIN}":
+                    statuses[enrolment.id] = AttendanceStatus.ABSENT_WITH_NOTICE
         attendance.register(session, day, statuses, actor_id=teacher.id, now=now)
     for enrolment in enrolments:
         stages = JOURNEYS.get(enrolment.user.email, ())
@@ -233,6 +245,7 @@ def _course_under_way(
             assignment = assignments.for_module(module.slug)
             if assignment is not None:
                 _reflection(session, curriculum, assignment, enrolment, teacher, stage, now)
+        certification.issue_if_eligible(session, curriculum, enrolment, now=now)
 
 
 def seed(
@@ -280,3 +293,12 @@ def seed(
     if new_cohort:
         _course_under_way(session, curriculum, assignments, cohort, teacher, today)
     return [DemoLogin(person.description, person.email) for person in PEOPLE]
+
+
+def demo_certificate_code(session: Session) -> str | None:
+    """The code of the demo's certificate, to try the public verification page with."""
+    user = services.get_user_by_email(session, f"faerdig@{DEMO_DOMAIN}")
+    if user is None or not user.enrolments:
+        return None
+    found = certification.certificate_of(session, user.enrolments[0].id)
+    return found.code if found else None

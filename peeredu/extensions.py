@@ -16,6 +16,8 @@ from pathlib import Path
 import flask_mail
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine
@@ -151,6 +153,9 @@ class Mailer:
 
 
 db = Database()
+# Counts per client address; in Redis when PEEREDU_REDIS_URL is set, so that every worker
+# shares the counts (and falls back to memory, with a log line, if Redis stops answering).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 mailer = Mailer()
 csrf = CSRFProtect()
 babel = Babel()

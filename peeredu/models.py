@@ -3,6 +3,7 @@
 Alembic's env.py and the schema tests import this module.
 """
 
+from peeredu.accounts.api_tokens import ApiToken  # noqa: F401
 from peeredu.accounts.models import (  # noqa: F401
     AccountToken,
     Cohort,
@@ -14,6 +15,7 @@ from peeredu.accounts.models import (  # noqa: F401
     hr_scopes,
 )
 from peeredu.audit import AuditEvent  # noqa: F401
+from peeredu.certification.models import Certificate  # noqa: F401
 from peeredu.curriculum.attendance import Attendance, ClassDay  # noqa: F401
 from peeredu.curriculum.progress import ModuleCompletion  # noqa: F401
 from peeredu.db import Base

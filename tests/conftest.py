@@ -196,7 +196,15 @@ def app(
 
 
 class Client(FlaskClient):
-    """A test client that sends the CSRF token with its forms, as a browser would."""
+    """A test client that sends the CSRF token with its forms, as a browser would.
+
+    Responses are read to the end (buffered), as a server does with a streamed export: an
+    unread stream would keep its database transaction open and block the next test's cleanup.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
     def csrf_token(self, path: str = "/login") -> str:
         page = self.get(path).get_data(as_text=True)

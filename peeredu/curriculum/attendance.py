@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from peeredu import audit
@@ -193,15 +193,25 @@ def register(
         )
     }
     changed = 0
+    touched: list[int] = []
     for enrolment_id, status in parsed.items():
         row = existing.get(enrolment_id)
         if row is not None and row.status is status:
             continue
+        touched.append(enrolment_id)
         if row is None:
             row = Attendance(class_day_id=class_day.id, enrolment_id=enrolment_id)
             session.add(row)
         row.status, row.recorded_at, row.recorded_by_id = status, now, actor_id
         changed += 1
+    if touched:
+        # HR systems sync by "updated since": attendance is a change of the enrolment.
+        session.execute(
+            update(Enrolment)
+            .where(Enrolment.id.in_(touched))
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
     session.flush()
     if changed:
         audit.record(

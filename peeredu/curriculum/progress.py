@@ -207,6 +207,8 @@ def _complete(
         reason=reason,
     )
     session.add(completion)
+    # HR systems sync by "updated since": a learner's progress is a change of the enrolment.
+    enrolment.updated_at = now
     session.flush()
     audit.record(
         session,
@@ -312,6 +314,7 @@ def reopen(
     if completion is None:
         raise DomainError(N_("The module is not completed, so it cannot be reopened."))
     session.delete(completion)
+    enrolment.updated_at = now
     session.flush()
     audit.record(
         session,

@@ -141,7 +141,9 @@ def matrix_csv(
                 safe_cell(row.enrolment.user.email),
                 track_text[row.enrolment.track],
                 safe_cell(row.enrolment.organisation.name),
-                f"{row.completed}/{row.required}",
+                # Two numbers, not "1/10": Excel in Danish would read that as a date.
+                str(row.completed),
+                str(row.required),
                 "" if percent is None else f"{percent} %",
                 *(
                     status_text[row.statuses[m.slug]] if m.slug in row.statuses else "–"

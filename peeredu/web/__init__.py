@@ -20,7 +20,19 @@ from flask_babel import (
 from flask_login import current_user
 
 from peeredu.accounts import permissions
-from peeredu.web import admin, auth, home, learn, reflect, review, teach
+from peeredu.web import (
+    admin,
+    api,
+    api_tokens,
+    auth,
+    certificates,
+    home,
+    hr,
+    learn,
+    reflect,
+    review,
+    teach,
+)
 from peeredu.web.labels import STATUS_ICONS, label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -52,14 +64,18 @@ def build_blueprint() -> Blueprint:
     bp.register_blueprint(auth.build_blueprint())
     bp.register_blueprint(home.build_blueprint())
     bp.register_blueprint(learn.build_blueprint())
+    bp.register_blueprint(certificates.build_blueprint())
     bp.register_blueprint(reflect.build_blueprint())
     bp.register_blueprint(review.build_blueprint(), url_prefix="/teach")
     bp.register_blueprint(teach.build_blueprint(), url_prefix="/teach")
     bp.register_blueprint(admin.build_blueprint(), url_prefix="/admin")
+    bp.register_blueprint(hr.build_blueprint(), url_prefix="/hr")
+    bp.register_blueprint(api_tokens.build_blueprint(), url_prefix="/hr/api-tokens")
+    bp.register_blueprint(api.build_blueprint(), url_prefix="/api/v1")
 
     bp.app_context_processor(_template_globals)
     bp.after_request(_security_headers)
-    for code in (400, 404, 405, 413, 500):
+    for code in (400, 404, 405, 413, 429, 500):
         bp.register_error_handler(code, _error_page)
     return bp
 

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from peeredu import outbox
 from peeredu.accounts import permissions, queries, services
 from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
+from peeredu.certification.services import certificates_by_enrolment
 from peeredu.db import utcnow
 from peeredu.errors import N_, DomainError
 from peeredu.extensions import db
@@ -33,7 +34,7 @@ from peeredu.web.admin_forms import (
     UserForm,
 )
 from peeredu.web.emails import queue_invitation
-from peeredu.web.forms import domain_message, show_domain_error
+from peeredu.web.forms import Form, domain_message, show_domain_error
 from peeredu.web.guards import get_or_404, guard
 
 
@@ -65,7 +66,8 @@ def build_blueprint() -> Blueprint:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    # isdigit() alone also accepts "²", which int() refuses.
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _fill_enrolment_choices(form: EnrolmentFields) -> None:
@@ -171,12 +173,15 @@ def user_detail(user_id: int) -> str | Response:
     hr_form = HrScopeForm(organisations=[o.id for o in user.hr_organisations])
     hr_form.organisations.choices = _options(queries.all_organisations(db.session))
     invitation = services.latest_invitation(db.session, user)
+    enrolments = queries.enrolments_of(db.session, user.id)
     return render_template(
         "admin/user.html",
         user=user,
         form=form,
         hr_form=hr_form,
-        enrolments=queries.enrolments_of(db.session, user.id),
+        enrolments=enrolments,
+        certificates=certificates_by_enrolment(db.session, [e.id for e in enrolments]),
+        reason_form=Form(),
         status_form=EnrolmentStatusForm(),
         invitation=invitation,
         state=queries.account_state(user, invitation, utcnow()),

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from peeredu import outbox
 from peeredu.accounts.models import User
+from peeredu.certification import codes
+from peeredu.certification.models import Certificate
 from peeredu.errors import N_
 
 
@@ -91,6 +93,23 @@ def queue_digest(session: Session, teacher: User, *, items: list[tuple[str, str]
         N_("Reflections waiting for your feedback"),
         items=items,
         link=absolute_url("peeredu.review.queue"),
+    )
+
+
+def queue_certificate_notice(
+    session: Session, learner: User, certificate: Certificate, *, revoked: bool
+) -> None:
+    """The learner's certificate was issued (with a link to it) or revoked."""
+    if revoked:
+        _queue(session, learner, "certificate_revoked", N_("Your course certificate is revoked"))
+        return
+    _queue(
+        session,
+        learner,
+        "certificate_issued",
+        N_("Your course certificate is ready"),
+        link=absolute_url("peeredu.certificates.pdf", certificate_id=certificate.id),
+        code=codes.display(certificate.code),
     )
 
 

@@ -9,7 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from peeredu.accounts import permissions
 from peeredu.accounts.models import Cohort, Enrolment, cohort_teachers
-from peeredu.curriculum import attendance
+from peeredu.certification import services as certificate_services
+from peeredu.certification.eligibility import eligibility
+from peeredu.curriculum import attendance, progress
 from peeredu.extensions import current_curriculum, db
 from peeredu.web.learn import learner_progress
 
@@ -38,10 +40,18 @@ def index() -> str:
         if permissions.is_teacher(current_user)
         else []
     )
-    summaries = attendance.summaries(db.session, [e.id for e in enrolments])
+    ids = [e.id for e in enrolments]
+    summaries = attendance.summaries(db.session, ids)
+    completions = progress.completions_by_enrolment(db.session, ids)
+    curriculum = current_curriculum()
     return render_template(
         "home/index.html",
         enrolments=enrolments,
+        eligibility={
+            e.id: eligibility(curriculum, e.track, completions[e.id], summaries[e.id])
+            for e in enrolments
+        },
+        certificates=certificate_services.certificates_by_enrolment(db.session, ids),
         progress=learner_progress(list(enrolments)),
         attendance=summaries,
         course=current_curriculum().course,

@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from peeredu.accounts import permissions
 from peeredu.accounts.models import Cohort, Enrolment, Track
+from peeredu.certification.services import certificate_of
 from peeredu.curriculum import attendance, progress
 from peeredu.curriculum.attendance import AttendanceStatus, ClassDay
 from peeredu.curriculum.progress import ModuleStatus
@@ -35,6 +36,7 @@ from peeredu.errors import DomainError
 from peeredu.extensions import current_assignments, current_curriculum, db
 from peeredu.reports import reviews
 from peeredu.reports.cohort import cohort_enrolments, cohort_matrix, matrix_csv
+from peeredu.web.certificates import issue_where_eligible
 from peeredu.web.forms import Form, domain_message, show_domain_error
 from peeredu.web.guards import guard
 from peeredu.web.labels import label
@@ -118,6 +120,7 @@ def cohort_csv(cohort_id: int) -> Response:
             _("Track"),
             _("Workplace"),
             _("Modules completed"),
+            _("Modules required"),
             _("Attendance"),
         ],
         status_text={status: label(status) for status in ModuleStatus},
@@ -207,6 +210,8 @@ def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
             db.session.rollback()
             flash(domain_message(error), "error")
         else:
+            # Attendance can be the last condition of the course.
+            issue_where_eligible(learners)
             db.commit()
             flash(_("Attendance is saved."), "success")
             return redirect(url_for(".days", cohort_id=found.id))
@@ -242,6 +247,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
         retired=progress.retired_slugs(curriculum, [completions]),
         summary=attendance.summaries(db.session, [enrolment.id])[enrolment.id],
         threshold=curriculum.course.attendance_threshold,
+        certificate=certificate_of(db.session, enrolment.id),
         form=ReasonForm(),
         due_dates=reviews.due_dates(
             db.session,
@@ -284,6 +290,7 @@ def change_completion(cohort_id: int, enrolment_id: int, slug: str, action: str)
         db.session.rollback()
         flash(domain_message(error), "error")
     else:
+        issue_where_eligible([enrolment])
         db.commit()
         flash(
             _("The module is completed for %(name)s.", name=enrolment.user.name)

@@ -196,3 +196,29 @@ def test_progress_on_a_retired_module_stays_visible_to_the_teacher(
     assert "Udgået: gammelt-modul" in overview
     detail = teacher_client.get(f"/teach/cohorts/{cohort.id}/learners/{peer.id}")
     assert "Udgåede moduler" in detail.get_data(as_text=True)
+
+
+def test_progress_and_attendance_count_as_changes_for_hr_sync(
+    app, teacher_client, cohort_with_learners
+):
+    cohort, peer, _ = cohort_with_learners
+
+    def updated_at():
+        with app.app_context():
+            return db.session.get(Enrolment, peer.id).updated_at
+
+    before = updated_at()
+    url = f"/teach/cohorts/{cohort.id}/days"
+    teacher_client.submit(f"{url}/plan", token_page=url)
+    with app.app_context():
+        day_id = db.session.scalars(select(ClassDay.id).order_by(ClassDay.date)).first()
+    day_url = f"{url}/{day_id}"
+    teacher_client.submit(day_url, {f"status-{peer.id}": "present"}, token_page=day_url)
+    after_attendance = updated_at()
+    assert after_attendance > before
+
+    base = f"/teach/cohorts/{cohort.id}/learners/{peer.id}"
+    teacher_client.submit(
+        f"{base}/modules/{FIRST}/complete", {"reason": "På papir"}, token_page=base
+    )
+    assert updated_at() > after_attendance

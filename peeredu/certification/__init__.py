@@ -1,0 +1,1 @@
+"""Course certificates: who is eligible, issuing and revoking, verification by code."""

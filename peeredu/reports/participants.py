@@ -1,0 +1,455 @@
+"""HR's view of participants: the facts about the people of the organisations they follow.
+
+Only what DOMAIN.md gives HR: track, cohort, enrolment status, modules completed of
+required, attendance percentage and the certificate. No reflection, feedback or practice-log
+table is read here at all, so no such text can reach a page or an export through this module.
+
+The scope is applied in SQL on every query: the ``hr_scopes`` rows of an active user who holds
+the HR role. A filter can narrow it, never widen it. A page or a batch takes a fixed number of
+queries whatever its size (rows, completions, attendance), and ``iter_participants`` walks the
+list in keyset batches, so an export's memory does not grow with its length.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO, Any, Final, Literal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from peeredu.accounts.models import (
+    Cohort,
+    Enrolment,
+    EnrolmentStatus,
+    Organisation,
+    Role,
+    Track,
+    User,
+    UserRole,
+    WorkRole,
+    hr_scopes,
+)
+from peeredu.certification.models import Certificate
+from peeredu.curriculum import attendance
+from peeredu.curriculum.content import Curriculum
+from peeredu.curriculum.progress import ModuleCompletion
+from peeredu.reports.cohort import safe_cell
+
+CertificateStatus = Literal["none", "valid", "revoked"]
+NO_CERTIFICATE: Final = "none"
+VALID: Final = "valid"
+REVOKED: Final = "revoked"
+
+
+@dataclass(frozen=True)
+class ParticipantFilter:
+    organisation_ids: Collection[int] | None = None  # narrows the HR user's scope; never widens it
+    cohort_id: int | None = None
+    track: Track | None = None
+    status: EnrolmentStatus | None = None  # enrolment status
+    certified: bool | None = None  # True: has a valid certificate; False: has none (or revoked)
+    search: str = ""  # name, case-insensitive substring
+    updated_since: datetime | None = None  # enrolment or certificate changed at/after
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    enrolment_id: int
+    user_id: int
+    name: str
+    email: str
+    organisation_id: int
+    organisation_name: str
+    cohort_id: int
+    cohort_name: str
+    cohort_start: date
+    cohort_end: date
+    track: Track
+    work_role: WorkRole
+    status: EnrolmentStatus
+    modules_completed: int  # required modules of the track only
+    modules_required: int
+    attendance_percent: int | None  # None until attendance has been registered
+    certificate_id: int | None
+    certificate_status: CertificateStatus
+    certificate_code: str | None  # as stored; codes.display() formats it
+    certified_at: datetime | None  # when the certificate was issued (also if later revoked)
+    updated_at: datetime  # the later of the enrolment's and the certificate's change
+    # Added beyond the shared interface, for the participant page.
+    class_days_present: int = 0
+    class_days_registered: int = 0
+    certificate_revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An organisation or cohort to filter by."""
+
+    id: int
+    name: str
+
+
+# Case-insensitive order by name; the enrolment id settles ties and makes keyset batches exact.
+_SORT_NAME = func.lower(User.name)
+
+
+def _scope(hr_user_id: int) -> Select[tuple[int]]:
+    """The organisations the user follows: none unless the account is active and holds HR.
+
+    The role is checked here too because removing the HR role leaves the hr_scopes rows.
+    """
+    hr_user = aliased(User, name="hr_user")
+    return (
+        select(hr_scopes.c.organisation_id)
+        .join(hr_user, hr_user.id == hr_scopes.c.user_id)
+        .join(
+            UserRole,
+            and_(UserRole.user_id == hr_scopes.c.user_id, UserRole.role == Role.HR),
+        )
+        .where(hr_scopes.c.user_id == hr_user_id, hr_user.active.is_(True))
+        .correlate(None)
+    )
+
+
+def _contains(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(hr_user_id: int, filters: ParticipantFilter) -> list[Any]:
+    conditions: list[Any] = [Enrolment.organisation_id.in_(_scope(hr_user_id))]
+    if filters.organisation_ids is not None:
+        conditions.append(Enrolment.organisation_id.in_(sorted(filters.organisation_ids)))
+    if filters.cohort_id is not None:
+        conditions.append(Enrolment.cohort_id == filters.cohort_id)
+    if filters.track is not None:
+        conditions.append(Enrolment.track == filters.track)
+    if filters.status is not None:
+        conditions.append(Enrolment.status == filters.status)
+    if filters.certified is True:
+        conditions.append(and_(Certificate.id.is_not(None), Certificate.revoked_at.is_(None)))
+    elif filters.certified is False:
+        conditions.append(or_(Certificate.id.is_(None), Certificate.revoked_at.is_not(None)))
+    search = " ".join(filters.search.split())
+    if search:
+        conditions.append(User.name.ilike(_contains(search), escape="\\"))
+    if filters.updated_since is not None:
+        conditions.append(
+            or_(
+                Enrolment.updated_at >= filters.updated_since,
+                Certificate.updated_at >= filters.updated_since,
+            )
+        )
+    return conditions
+
+
+def _filtered(statement: Select[Any], hr_user_id: int, filters: ParticipantFilter) -> Select[Any]:
+    # At most one certificate per enrolment (unique enrolment_id): the outer join adds no rows.
+    return (
+        statement.join(User, User.id == Enrolment.user_id)
+        .outerjoin(Certificate, Certificate.enrolment_id == Enrolment.id)
+        .where(*_conditions(hr_user_id, filters))
+    )
+
+
+def _rows_statement(hr_user_id: int, filters: ParticipantFilter) -> Select[Any]:
+    columns = select(
+        Enrolment.id.label("enrolment_id"),
+        Enrolment.user_id,
+        User.name,
+        User.email,
+        Enrolment.organisation_id,
+        Organisation.name.label("organisation_name"),
+        Enrolment.cohort_id,
+        Cohort.name.label("cohort_name"),
+        Cohort.start_date.label("cohort_start"),
+        Cohort.end_date.label("cohort_end"),
+        Enrolment.track,
+        Enrolment.work_role,
+        Enrolment.status,
+        Enrolment.updated_at,
+        Certificate.id.label("certificate_id"),
+        Certificate.code.label("certificate_code"),
+        Certificate.issued_at.label("certified_at"),
+        Certificate.revoked_at.label("certificate_revoked_at"),
+        Certificate.updated_at.label("certificate_updated_at"),
+        _SORT_NAME.label("sort_name"),
+    ).select_from(Enrolment)
+    return (
+        _filtered(columns, hr_user_id, filters)
+        .join(Organisation, Organisation.id == Enrolment.organisation_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+    )
+
+
+def _completed_counts(
+    session: Session, curriculum: Curriculum, tracks: dict[int, Track]
+) -> dict[int, int]:
+    """Required modules completed per enrolment, in one query (slugs only, no ORM objects)."""
+    counts = dict.fromkeys(tracks, 0)
+    if not tracks:
+        return counts
+    required = {track: set(curriculum.course.tracks[track].modules) for track in Track}
+    for enrolment_id, slug in session.execute(
+        select(ModuleCompletion.enrolment_id, ModuleCompletion.module_slug).where(
+            ModuleCompletion.enrolment_id.in_(list(tracks))
+        )
+    ):
+        if slug in required[tracks[enrolment_id]]:
+            counts[enrolment_id] += 1
+    return counts
+
+
+def _certificate_status(row: Row[Any]) -> CertificateStatus:
+    if row.certificate_id is None:
+        return NO_CERTIFICATE
+    return REVOKED if row.certificate_revoked_at is not None else VALID
+
+
+def _build(
+    session: Session, curriculum: Curriculum, rows: Sequence[Row[Any]]
+) -> list[ParticipantRow]:
+    tracks = {row.enrolment_id: row.track for row in rows}
+    completed = _completed_counts(session, curriculum, tracks)
+    summaries = attendance.summaries(session, list(tracks))
+    built: list[ParticipantRow] = []
+    for row in rows:
+        summary = summaries[row.enrolment_id]
+        updated = row.updated_at
+        if row.certificate_updated_at is not None and row.certificate_updated_at > updated:
+            updated = row.certificate_updated_at
+        built.append(
+            ParticipantRow(
+                enrolment_id=row.enrolment_id,
+                user_id=row.user_id,
+                name=row.name,
+                email=row.email,
+                organisation_id=row.organisation_id,
+                organisation_name=row.organisation_name,
+                cohort_id=row.cohort_id,
+                cohort_name=row.cohort_name,
+                cohort_start=row.cohort_start,
+                cohort_end=row.cohort_end,
+                track=row.track,
+                work_role=row.work_role,
+                status=row.status,
+                modules_completed=completed[row.enrolment_id],
+                modules_required=len(curriculum.course.tracks[row.track].modules),
+                attendance_percent=summary.percent,
+                certificate_id=row.certificate_id,
+                certificate_status=_certificate_status(row),
+                certificate_code=row.certificate_code,
+                certified_at=row.certified_at,
+                updated_at=updated,
+                class_days_present=summary.present,
+                class_days_registered=summary.registered,
+                certificate_revoked_at=row.certificate_revoked_at,
+            )
+        )
+    return built
+
+
+# -- Questions ------------------------------------------------------------------------------
+
+
+def scoped_organisation_ids(session: Session, hr_user_id: int) -> set[int]:
+    return set(session.scalars(_scope(hr_user_id)))
+
+
+def scoped_organisations(session: Session, hr_user_id: int) -> list[Choice]:
+    """The organisations the user follows, by name (the organisation filter's choices)."""
+    rows = session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.id.in_(_scope(hr_user_id)))
+        .order_by(func.lower(Organisation.name), Organisation.id)
+    )
+    return [Choice(id=row.id, name=row.name) for row in rows]
+
+
+def scoped_cohorts(session: Session, hr_user_id: int) -> list[Choice]:
+    """Cohorts with at least one participant in scope, newest first (the cohort filter's)."""
+    in_scope = (
+        select(Enrolment.id)
+        .where(
+            Enrolment.cohort_id == Cohort.id,
+            Enrolment.organisation_id.in_(_scope(hr_user_id)),
+        )
+        .exists()
+    )
+    rows = session.execute(
+        select(Cohort.id, Cohort.name)
+        .where(in_scope)
+        .order_by(Cohort.start_date.desc(), Cohort.name, Cohort.id)
+    )
+    return [Choice(id=row.id, name=row.name) for row in rows]
+
+
+def participant_count(session: Session, hr_user_id: int, filters: ParticipantFilter) -> int:
+    statement = _filtered(select(func.count()).select_from(Enrolment), hr_user_id, filters)
+    return session.scalar(statement) or 0
+
+
+def participants(
+    session: Session,
+    curriculum: Curriculum,
+    hr_user_id: int,
+    filters: ParticipantFilter,
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[ParticipantRow], int]:
+    """One page of participants by name, and how many match in all (four queries)."""
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must not be negative")
+    total = participant_count(session, hr_user_id, filters)
+    if not limit or offset >= total:
+        return [], total
+    rows = session.execute(
+        _rows_statement(hr_user_id, filters)
+        .order_by(_SORT_NAME, Enrolment.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return _build(session, curriculum, rows), total
+
+
+def iter_participants(
+    session: Session,
+    curriculum: Curriculum,
+    hr_user_id: int,
+    filters: ParticipantFilter,
+    *,
+    batch_size: int = 500,
+) -> Iterator[ParticipantRow]:
+    """Every matching participant, in the order of ``participants``, three queries a batch.
+
+    Keyset batches (after the last name and id seen), not OFFSET: each batch costs the same
+    however deep into the list it is, and only one batch is held in memory.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    statement = _rows_statement(hr_user_id, filters)
+    after: tuple[str, int] | None = None
+    while True:
+        batch = statement
+        if after is not None:
+            batch = batch.where(
+                or_(
+                    _SORT_NAME > after[0],
+                    and_(_SORT_NAME == after[0], Enrolment.id > after[1]),
+                )
+            )
+        rows = session.execute(batch.order_by(_SORT_NAME, Enrolment.id).limit(batch_size)).all()
+        yield from _build(session, curriculum, rows)
+        if len(rows) < batch_size:
+            return
+        after = (rows[-1].sort_name, rows[-1].enrolment_id)
+
+
+def participant(
+    session: Session, curriculum: Curriculum, hr_user_id: int, enrolment_id: int
+) -> ParticipantRow | None:
+    """One participant, or None if there is none in the user's scope (the view answers 404)."""
+    rows = session.execute(
+        _rows_statement(hr_user_id, ParticipantFilter()).where(Enrolment.id == enrolment_id)
+    ).all()
+    found = _build(session, curriculum, rows)
+    return found[0] if found else None
+
+
+# -- Exports --------------------------------------------------------------------------------
+
+Cell = str | int | float | date | None
+_BUFFER_CHARS = 64 * 1024
+
+
+def csv_lines(
+    header: Sequence[str], records: Iterable[Sequence[Cell]], *, delimiter: str = ";"
+) -> Iterator[str]:
+    """CSV text in chunks: a BOM first (Excel then reads UTF-8), text made formula-safe.
+
+    Chunks of about 64 kB: few enough writes to be fast, small enough to keep memory flat.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow([safe_cell(text) for text in header])
+    for record in records:
+        writer.writerow([_csv_cell(value) for value in record])
+        if buffer.tell() >= _BUFFER_CHARS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _csv_cell(value: Cell) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return safe_cell(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def write_xlsx(
+    header: Sequence[str],
+    records: Iterable[Sequence[Cell]],
+    target: IO[bytes],
+    *,
+    sheet_title: str,
+    widths: Sequence[int] = (),
+) -> int:
+    """Write an XLSX workbook to ``target``; returns the number of records written.
+
+    openpyxl's write-only mode keeps rows in a temporary file, not in memory. Text is written
+    as text cells, never as formulas, whatever it starts with.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_sheet_title(sheet_title))
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    heading = []
+    for text in header:
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+        cell.data_type = "s"
+        cell.font = bold
+        heading.append(cell)
+    sheet.append(heading)
+    count = 0
+    for record in records:
+        sheet.append([_xlsx_cell(sheet, value) for value in record])
+        count += 1
+    workbook.save(target)
+    return count
+
+
+def _sheet_title(title: str) -> str:
+    # Excel allows 31 characters and none of []:*?/\ in a sheet's name.
+    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in title).strip()
+    return cleaned[:31] or "Sheet1"
+
+
+def _xlsx_cell(sheet: Any, value: Cell) -> Any:
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith("="):
+        return value
+    # openpyxl would store text beginning with "=" as a formula: make it a text cell.
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell

@@ -1,0 +1,248 @@
+"""Certificates on the web: the PDF, public verification by code, issuing and revoking.
+
+``/verify`` is public and shows only valid / revoked / unknown, the name, course, track and
+issue date: nothing else can be learned from a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from peeredu.accounts import permissions
+from peeredu.accounts.models import Enrolment
+from peeredu.certification import codes, pdf, services
+from peeredu.certification.models import Certificate
+from peeredu.db import utcnow
+from peeredu.errors import DomainError
+from peeredu.extensions import current_curriculum, db, limiter, login_manager
+from peeredu.web.auth import safe_next
+from peeredu.web.emails import absolute_url, queue_certificate_notice
+from peeredu.web.forms import Form, domain_message
+from peeredu.web.guards import get_or_404
+from peeredu.web.labels import label
+
+
+class VerifyForm(Form):
+    class Meta:
+        csrf = False  # a lookup (GET), it changes nothing
+
+    code = StringField(
+        _l("Verification code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The code printed on the certificate, e.g. 7K2M-9QXR-4TZB-K."),
+    )
+
+
+class ReasonForm(Form):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+def build_blueprint() -> Blueprint:
+    bp = Blueprint("certificates", __name__)
+    bp.add_url_rule("/verify", view_func=verify)
+    bp.add_url_rule("/verify/<code>", view_func=verify_code)
+    bp.add_url_rule(
+        "/certificates/<int:certificate_id>.pdf", view_func=certificate_pdf, endpoint="pdf"
+    )
+    bp.add_url_rule("/enrolments/<int:enrolment_id>/certificate", view_func=issue, methods=["POST"])
+    bp.add_url_rule("/certificates/<int:certificate_id>/revoke", view_func=revoke, methods=["POST"])
+    return bp
+
+
+# -- Issuing, from wherever a condition can become true ---------------------------------------
+
+
+def issue_where_eligible(enrolments: Iterable[Enrolment]) -> list[Certificate]:
+    """Issue the certificates these enrolments have just earned, and queue their emails.
+
+    Called by the views that complete modules, release approvals and register attendance,
+    before they commit: the certificate lands in the same transaction as the last condition.
+    """
+    issued = []
+    for enrolment in enrolments:
+        certificate = services.issue_if_eligible(
+            db.session, current_curriculum(), enrolment, now=utcnow()
+        )
+        if certificate is not None:
+            queue_certificate_notice(db.session, enrolment.user, certificate, revoked=False)
+            issued.append(certificate)
+    return issued
+
+
+# -- Public verification --------------------------------------------------------------------
+
+
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+# Declared once, at import: the limiter is one object shared by every app in the process, and
+# a limit added per app would count each request once per app built.
+@limiter.limit(_verify_limit)
+def verify() -> str | BaseResponse:
+    form = VerifyForm(request.args)
+    if request.args and form.validate():
+        return redirect(url_for(".verify_code", code=form.code.data.strip()))
+    return render_template("certificates/verify.html", form=form, result=None)
+
+
+@limiter.limit(_verify_limit)
+def verify_code(code: str) -> tuple[str, int]:
+    normalised, certificate = services.find_by_code(db.session, code)
+    if normalised is None:
+        result, status = "malformed", 404
+    elif certificate is None:
+        result, status = "unknown", 404
+    else:
+        result, status = ("valid" if certificate.valid else "revoked"), 200
+    form = VerifyForm(data={"code": code})
+    return (
+        render_template(
+            "certificates/verify.html",
+            form=form,
+            result=result,
+            certificate=certificate,
+            code=codes.display(normalised) if normalised else code,
+        ),
+        status,
+    )
+
+
+# -- The PDF --------------------------------------------------------------------------------
+
+
+def _may_see(enrolment: Enrolment) -> bool:
+    return current_user.is_authenticated and permissions.can_view_enrolment(
+        db.session, current_user, enrolment
+    )
+
+
+def certificate_pdf(certificate_id: int) -> BaseResponse:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    certificate = get_or_404(Certificate, certificate_id)
+    if not _may_see(certificate.enrolment) or not certificate.valid:
+        abort(404)
+    language = request.args.get("lang", "")
+    if language not in current_app.config["LOCALES"]:
+        language = certificate.enrolment.user.locale
+    with force_locale(language):
+        document = pdf.render(certificate_text(certificate, language))
+    filename = f"kursusbevis-{certificate.code}.pdf"
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+def certificate_text(certificate: Certificate, language: str) -> pdf.CertificateText:
+    """What the PDF says, in the current locale (forced by the caller)."""
+    period = (
+        f"{format_date(certificate.cohort_start, 'long')} – "
+        f"{format_date(certificate.cohort_end, 'long')}"
+    )
+    hours = f"{certificate.hours:g}"
+    return pdf.CertificateText(
+        heading=_("Course certificate"),
+        school="Skolen for Recovery",
+        name=certificate.participant_name,
+        statement=_("has completed %(course)s", course=certificate.course_title),
+        facts=[
+            (_("Course"), certificate.course_title),
+            (_("Track"), label(certificate.track)),
+            (_("Hours"), _("%(hours)s hours", hours=hours)),
+            (_("Cohort"), f"{certificate.cohort_name}, {period}"),
+            (_("Issued"), format_date(certificate.issued_at, "long")),
+        ],
+        code_label=_("Verification code"),
+        code=codes.display(certificate.code),
+        verify_hint=_("Anyone can check this certificate at"),
+        verify_url=absolute_url("peeredu.certificates.verify_code", code=certificate.code),
+        language=language,
+    )
+
+
+# -- Issuing by exception, revoking --------------------------------------------------------
+
+
+def issue(enrolment_id: int) -> BaseResponse:
+    """A teacher of the cohort, or an admin, issues by exception with a reason."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    enrolment = get_or_404(Enrolment, enrolment_id)
+    if not (
+        permissions.is_admin(current_user)
+        or permissions.teaches_cohort(db.session, current_user, enrolment.cohort_id)
+    ):
+        abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Write a short reason; it is kept in the log."), "error")
+    else:
+        try:
+            certificate = services.issue_manually(
+                db.session,
+                current_curriculum(),
+                enrolment,
+                reason=form.reason.data or "",
+                actor_id=current_user.id,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(domain_message(error), "error")
+        else:
+            queue_certificate_notice(db.session, enrolment.user, certificate, revoked=False)
+            db.commit()
+            flash(_("The certificate is issued."), "success")
+    return redirect(safe_next(request.form.get("back"), url_for("peeredu.home.index")))
+
+
+def revoke(certificate_id: int) -> BaseResponse:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not permissions.is_admin(current_user):
+        abort(404)
+    certificate = get_or_404(Certificate, certificate_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Write a short reason; it is kept in the log."), "error")
+    else:
+        try:
+            services.revoke(
+                db.session,
+                certificate,
+                reason=form.reason.data or "",
+                actor_id=current_user.id,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(domain_message(error), "error")
+        else:
+            queue_certificate_notice(
+                db.session, certificate.enrolment.user, certificate, revoked=True
+            )
+            db.commit()
+            flash(_("The certificate is revoked."), "success")
+    return redirect(url_for("peeredu.admin.user_detail", user_id=certificate.enrolment.user_id))

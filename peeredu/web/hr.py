@@ -1,0 +1,342 @@
+"""HR's side: the participants of the organisations an HR user follows, one by one and exported.
+
+Guarded in one place: only HR users get past the blueprint's ``guard``, and every question
+goes through peeredu.reports.participants, which scopes by the user's organisations in SQL.
+Another organisation's participant is 404 on the page and absent from every export. HR never
+sees reflection text, feedback or practice logs: nothing here reads them.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import IO
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from peeredu import audit
+from peeredu.accounts import permissions
+from peeredu.accounts.models import EnrolmentStatus, Track, WorkRole
+from peeredu.certification import codes
+from peeredu.db import utcnow
+from peeredu.extensions import current_curriculum, db
+from peeredu.reports import participants as report
+from peeredu.reports.participants import Cell, Choice, ParticipantFilter, ParticipantRow
+from peeredu.web.forms import Form
+from peeredu.web.guards import guard
+from peeredu.web.labels import choices, label
+
+PAGE_SIZE = 50
+PDF_ENDPOINT = "peeredu.certificates.pdf"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CERTIFICATE_LABELS = {
+    report.NO_CERTIFICATE: _l("No certificate"),
+    report.VALID: _l("Valid"),
+    report.REVOKED: _l("Revoked"),
+}
+# Spreadsheet column widths (characters), in the order of _header().
+COLUMN_WIDTHS = (28, 32, 28, 20, 12, 12, 22, 28, 14, 10, 10, 12, 16, 20, 12)
+
+
+class ParticipantFilterForm(Form):
+    class Meta:
+        csrf = False  # a search form (GET) changes nothing
+
+    q = StringField(_l("Search by name"), validators=[Optional(), Length(max=200)])
+    organisation = SelectField(_l("Organisation"), validate_choice=False)
+    cohort = SelectField(_l("Cohort"), validate_choice=False)
+    track = SelectField(
+        _l("Track"),
+        choices=[SelectChoice("", _l("Both tracks")), *choices(Track)],
+        validate_choice=False,
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice("", _l("All")), *choices(EnrolmentStatus)],
+        validate_choice=False,
+    )
+    certified = SelectField(
+        _l("Certificate"),
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice("yes", _l("With a valid certificate")),
+            SelectChoice("no", _l("Without a valid certificate")),
+        ],
+        validate_choice=False,
+    )
+
+
+def build_blueprint() -> Blueprint:
+    bp = Blueprint("hr", __name__)
+    bp.before_request(guard(permissions.is_hr))
+    bp.add_url_rule("/", view_func=index)
+    bp.add_url_rule("/participants/<int:enrolment_id>", view_func=participant)
+    bp.add_url_rule("/participants.csv", view_func=participants_csv)
+    bp.add_url_rule("/participants.xlsx", view_func=participants_xlsx)
+    return bp
+
+
+# -- Filters --------------------------------------------------------------------------------
+
+
+def _int_or_none(value: str | None) -> int | None:
+    # isdigit() alone would let "²" through to int(), which refuses it.
+    return int(value) if value and value.isascii() and value.isdigit() else None
+
+
+def _filters(form: ParticipantFilterForm) -> ParticipantFilter:
+    """The filter the query string asks for; unknown values are ignored, never widened."""
+    organisation = _int_or_none(form.organisation.data)
+    certified = {"yes": True, "no": False}.get(form.certified.data or "")
+    return ParticipantFilter(
+        organisation_ids=None if organisation is None else {organisation},
+        cohort_id=_int_or_none(form.cohort.data),
+        track=Track(form.track.data) if form.track.data in {t.value for t in Track} else None,
+        status=(
+            EnrolmentStatus(form.status.data)
+            if form.status.data in {s.value for s in EnrolmentStatus}
+            else None
+        ),
+        certified=certified,
+        search=(form.q.data or "")[:200],
+    )
+
+
+def _options(rows: list[Choice]) -> list[SelectChoice]:
+    return [SelectChoice("", _("All")), *(SelectChoice(str(row.id), row.name) for row in rows)]
+
+
+def _page_links(page: int, pages: int) -> list[int | None]:
+    """Page numbers to link: the first, the last and two either side; None marks a gap."""
+    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    links: list[int | None] = []
+    for number in shown:
+        if links and number - (links[-1] or 0) > 1:
+            links.append(None)
+        links.append(number)
+    return links
+
+
+# -- Pages ----------------------------------------------------------------------------------
+
+
+def index() -> str | BaseResponse:
+    form = ParticipantFilterForm(request.args)
+    form.organisation.choices = _options(report.scoped_organisations(db.session, current_user.id))
+    form.cohort.choices = _options(report.scoped_cohorts(db.session, current_user.id))
+    filters = _filters(form)
+    page = _int_or_none(request.args.get("page")) or 1
+    rows, total = report.participants(
+        db.session,
+        current_curriculum(),
+        current_user.id,
+        filters,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages:
+        return redirect(url_for(".index", **{**request.args.to_dict(), "page": pages}))
+    export_args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "hr/participants.html",
+        form=form,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        page_links=_page_links(page, pages),
+        export_args=export_args,
+        certificate_labels=CERTIFICATE_LABELS,
+        threshold=current_curriculum().course.attendance_threshold,
+    )
+
+
+def participant(enrolment_id: int) -> str:
+    found = report.participant(db.session, current_curriculum(), current_user.id, enrolment_id)
+    if found is None:
+        abort(404)
+    pdf_url = None
+    # The PDF is only served for a valid certificate; the endpoint lives in web.certificates.
+    if found.certificate_status == report.VALID and PDF_ENDPOINT in current_app.view_functions:
+        pdf_url = url_for(PDF_ENDPOINT, certificate_id=found.certificate_id)
+    return render_template(
+        "hr/participant.html",
+        row=found,
+        code=codes.display(found.certificate_code) if found.certificate_code else None,
+        pdf_url=pdf_url,
+        certificate_labels=CERTIFICATE_LABELS,
+        threshold=current_curriculum().course.attendance_threshold,
+    )
+
+
+# -- Exports --------------------------------------------------------------------------------
+
+
+def _header() -> list[str]:
+    return [
+        _("Name"),
+        _("Email"),
+        _("Organisation"),
+        _("Cohort"),
+        _("Cohort start"),
+        _("Cohort end"),
+        _("Track"),
+        _("Role at work"),
+        _("Status"),
+        _("Modules completed"),
+        _("Modules required"),
+        _("Attendance (%)"),
+        _("Certificate"),
+        _("Verification code"),
+        _("Certificate issued"),
+    ]
+
+
+def _local_date(moment: datetime | None) -> date | None:
+    return to_user_timezone(moment).date() if moment is not None else None
+
+
+def _records(rows: Iterable[ParticipantRow]) -> Iterator[list[Cell]]:
+    """Rows as spreadsheet records, with the enum labels translated once, not per cell."""
+    labels: dict[object, str] = {
+        member: label(member) for kind in (Track, WorkRole, EnrolmentStatus) for member in kind
+    }
+    certificates = {status: str(text) for status, text in CERTIFICATE_LABELS.items()}
+    for row in rows:
+        yield [
+            row.name,
+            row.email,
+            row.organisation_name,
+            row.cohort_name,
+            row.cohort_start,
+            row.cohort_end,
+            labels[row.track],
+            labels[row.work_role],
+            labels[row.status],
+            row.modules_completed,
+            row.modules_required,
+            row.attendance_percent,
+            certificates[row.certificate_status],
+            codes.display(row.certificate_code) if row.certificate_code else None,
+            _local_date(row.certified_at),
+        ]
+
+
+def _export_filters() -> ParticipantFilter:
+    return _filters(ParticipantFilterForm(request.args))
+
+
+def _record_export(kind: str, rows: int, filters: ParticipantFilter) -> None:
+    """Log the export: format, row count and filters, never a name or the search text."""
+    parts = [f"format={kind}", f"rows={rows}"]
+    if filters.organisation_ids is not None:
+        parts.append("organisations=" + ",".join(str(i) for i in sorted(filters.organisation_ids)))
+    if filters.cohort_id is not None:
+        parts.append(f"cohort={filters.cohort_id}")
+    if filters.track is not None:
+        parts.append(f"track={filters.track.value}")
+    if filters.status is not None:
+        parts.append(f"status={filters.status.value}")
+    if filters.certified is not None:
+        parts.append(f"certified={'yes' if filters.certified else 'no'}")
+    if filters.search.strip():
+        parts.append("search=yes")
+    # A GET reads in a reading transaction; on SQLite, upgrading one that has read can fail
+    # at once with "database is locked", so the reads end here and the log row gets its own.
+    db.session.commit()
+    audit.record(
+        db.session,
+        actor_id=current_user.id,
+        action="hr.export",
+        object_type="user",
+        object_id=current_user.id,
+        detail=" ".join(parts),
+    )
+    db.session.commit()
+
+
+def _filename(extension: str) -> str:
+    return f"deltagere-{utcnow().date().isoformat()}.{extension}"
+
+
+def participants_csv() -> Response:
+    filters = _export_filters()
+    delimiter = "," if request.args.get("sep") == "comma" else ";"
+    # Logged before streaming, so an export cut off half-way is still in the log.
+    _record_export("csv", report.participant_count(db.session, current_user.id, filters), filters)
+    lines = report.csv_lines(
+        _header(), _streamed_records(current_user.id, filters), delimiter=delimiter
+    )
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_filename("csv")}"'},
+    )
+
+
+def _streamed_records(hr_user_id: int, filters: ParticipantFilter) -> Iterator[list[Cell]]:
+    """The export's records, read while the response is sent.
+
+    ``db.session`` is looked up only when the stream starts: by then the view's session has
+    been closed with its request, and the stream's own one is closed when the stream ends.
+    """
+    yield from _records(
+        report.iter_participants(db.session, current_curriculum(), hr_user_id, filters)
+    )
+
+
+def participants_xlsx() -> Response:
+    filters = _export_filters()
+    rows = report.iter_participants(db.session, current_curriculum(), current_user.id, filters)
+    # On disk, not in memory: the workbook's size grows with the rows.
+    target = tempfile.TemporaryFile()
+    try:
+        count = report.write_xlsx(
+            _header(),
+            _records(rows),
+            target,
+            sheet_title=_("Participants"),
+            widths=COLUMN_WIDTHS,
+        )
+        _record_export("xlsx", count, filters)
+        size = target.seek(0, io.SEEK_END)
+        target.seek(0)
+    except BaseException:
+        target.close()
+        raise
+    return Response(
+        _chunks(target),
+        mimetype=XLSX_MIMETYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="{_filename("xlsx")}"',
+            "Content-Length": str(size),
+        },
+    )
+
+
+def _chunks(file: IO[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
+    """The file's bytes, closing (and so deleting) it when sent or when the client leaves."""
+    with file:
+        while chunk := file.read(size):
+            yield chunk

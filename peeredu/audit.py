@@ -8,6 +8,9 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from peeredu.db import Base, utcnow
+from peeredu.errors import N_, DomainError
+
+REASON_MAX = 500
 
 
 class AuditEvent(Base):
@@ -23,6 +26,18 @@ class AuditEvent(Base):
     object_id: Mapped[str] = mapped_column(String(64))
     # A short, non-sensitive note (a reason given, a role changed); never learner text.
     detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+def require_reason(reason: str) -> str:
+    """A reason for an exception (a teacher's override, a revocation), as kept in the log."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError(N_("Write a short reason; it is kept in the log."), field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(
+            N_("At most %(count)s characters, please."), field="reason", count=REASON_MAX
+        )
+    return reason
 
 
 def record(

@@ -666,7 +666,3 @@ def load_session_user(session: Session, session_id: str) -> User | None:
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user
-
-
-def user_not_found() -> NotFound:
-    return NotFound(N_("No such user."))

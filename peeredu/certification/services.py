@@ -106,13 +106,6 @@ def issue_if_eligible(
     return _issue(session, curriculum, enrolment, actor_id=None, reason="", now=now)
 
 
-def _reason(reason: str) -> str:
-    reason = " ".join(reason.split())
-    if not reason:
-        raise DomainError(N_("Write a short reason; it is kept in the log."), field="reason")
-    return reason[:500]
-
-
 def issue_manually(
     session: Session,
     curriculum: Curriculum,
@@ -123,7 +116,7 @@ def issue_manually(
     now: datetime,
 ) -> Certificate:
     """A teacher or admin issues by exception (e.g. attendance approved), with a reason."""
-    reason = _reason(reason)
+    reason = audit.require_reason(reason)
     existing = certificate_of(session, enrolment.id)
     if existing is not None and existing.valid:
         raise DomainError(N_("%(name)s already has a certificate."), name=enrolment.user.name)
@@ -137,7 +130,7 @@ def issue_manually(
 def revoke(
     session: Session, certificate: Certificate, *, reason: str, actor_id: int, now: datetime
 ) -> None:
-    reason = _reason(reason)
+    reason = audit.require_reason(reason)
     if not certificate.valid:
         raise DomainError(N_("The certificate is already revoked."))
     certificate.revoked_at = now

@@ -179,15 +179,6 @@ def _existing(session: Session, enrolment: Enrolment, slug: str) -> ModuleComple
     )
 
 
-def _require_reason(reason: str) -> str:
-    reason = " ".join(reason.split())
-    if not reason:
-        raise DomainError(N_("Write a short reason; it is kept in the log."), field="reason")
-    if len(reason) > 500:
-        raise DomainError(N_("At most %(count)s characters, please."), field="reason", count=500)
-    return reason
-
-
 def _complete(
     session: Session,
     enrolment: Enrolment,
@@ -272,7 +263,7 @@ def complete_by_teacher(
     now: datetime,
 ) -> ModuleCompletion:
     """A teacher completes a module for a learner by exception (e.g. done on paper)."""
-    reason = _require_reason(reason)
+    reason = audit.require_reason(reason)
     if curriculum.module(slug) is None:
         raise DomainError(N_("Unknown module."))
     if _existing(session, enrolment, slug) is not None:
@@ -309,7 +300,7 @@ def reopen(
     session: Session, enrolment: Enrolment, slug: str, *, reason: str, actor_id: int, now: datetime
 ) -> None:
     """A teacher reopens a completed module for a learner; the log keeps what happened."""
-    reason = _require_reason(reason)
+    reason = audit.require_reason(reason)
     completion = _existing(session, enrolment, slug)
     if completion is None:
         raise DomainError(N_("The module is not completed, so it cannot be reopened."))

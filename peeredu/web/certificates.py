@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import StringField, TextAreaField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from peeredu.accounts import permissions
@@ -36,7 +36,7 @@ from peeredu.errors import DomainError
 from peeredu.extensions import current_curriculum, db, limiter, login_manager
 from peeredu.web.auth import safe_next
 from peeredu.web.emails import absolute_url, queue_certificate_notice
-from peeredu.web.forms import Form, domain_message
+from peeredu.web.forms import Form, ReasonForm, domain_message
 from peeredu.web.guards import get_or_404
 from peeredu.web.labels import label
 
@@ -50,10 +50,6 @@ class VerifyForm(Form):
         validators=[DataRequired(), Length(max=40)],
         description=_l("The code printed on the certificate, e.g. 7K2M-9QXR-4TZB-K."),
     )
-
-
-class ReasonForm(Form):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
 def build_blueprint() -> Blueprint:

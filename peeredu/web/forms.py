@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
 
+from peeredu.audit import REASON_MAX
 from peeredu.errors import N_, DomainError
 
 
@@ -31,6 +35,16 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form: Any) -> _CatalogTranslations:
             return _TRANSLATIONS
+
+
+class ReasonForm(Form):
+    """Why an exception was made (an override, a certificate issued or revoked)."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=REASON_MAX)],
+        description=_l("Kept in the log. For example: “Submitted on paper in class.”"),
+    )
 
 
 # The WTForms and Flask-WTF messages peeredu's forms can show, so that the catalogs have them.

@@ -52,7 +52,7 @@ def index() -> str:
             for e in enrolments
         },
         certificates=certificate_services.certificates_by_enrolment(db.session, ids),
-        progress=learner_progress(list(enrolments)),
+        progress=learner_progress(list(enrolments), completions),
         attendance=summaries,
         course=current_curriculum().course,
         taught=taught,

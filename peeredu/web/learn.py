@@ -35,11 +35,12 @@ def own_enrolment_or_404(enrolment_id: int) -> Enrolment:
     return enrolment
 
 
-def learner_progress(enrolments: list[Enrolment]) -> dict[int, progress.CourseProgress]:
-    """Progress of each of the learner's enrolments (a few queries in all)."""
+def learner_progress(
+    enrolments: list[Enrolment], completions: dict[int, dict[str, progress.ModuleCompletion]]
+) -> dict[int, progress.CourseProgress]:
+    """Progress of each of the learner's enrolments, given their completions."""
     curriculum = current_curriculum()
     ids = [e.id for e in enrolments]
-    completions = progress.completions_by_enrolment(db.session, ids)
     today = utcnow().date()
     taught = {
         cohort_id: attendance.modules_taught(db.session, cohort_id, today=today)
@@ -70,7 +71,8 @@ def module(enrolment_id: int, slug: str) -> str:
     found = curriculum.module(slug)
     if found is None or enrolment.track not in found.tracks:
         abort(404)
-    course = learner_progress([enrolment])[enrolment.id]
+    completions = progress.completions_by_enrolment(db.session, [enrolment.id])
+    course = learner_progress([enrolment], completions)[enrolment.id]
     index = next(i for i, line in enumerate(course.lines) if line.module.slug == slug)
     line = course.lines[index]
     return render_template(

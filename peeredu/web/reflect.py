@@ -45,7 +45,7 @@ from peeredu.reflections.models import PracticeLogEntry, Reflection, ReflectionS
 from peeredu.web.auth import STASH_SESSION_KEY
 from peeredu.web.emails import queue_submission_notice
 from peeredu.web.forms import Form, domain_message
-from peeredu.web.guards import get_or_404
+from peeredu.web.learn import own_enrolment_or_404
 
 
 class EditorForm(Form):
@@ -398,9 +398,7 @@ def _render(
 
 @login_required
 def log(enrolment_id: int) -> Any:
-    enrolment = get_or_404(Enrolment, enrolment_id)
-    if not permissions.can_study(current_user, enrolment):
-        abort(404)
+    enrolment = own_enrolment_or_404(enrolment_id)
     form = LogForm()
     if request.method == "GET":
         form.noted_on.data = utcnow().date()
@@ -431,13 +429,9 @@ def log(enrolment_id: int) -> Any:
 
 @login_required
 def delete_note(enrolment_id: int, entry_id: int) -> Response:
-    enrolment = get_or_404(Enrolment, enrolment_id)
+    enrolment = own_enrolment_or_404(enrolment_id)
     note = db.session.get(PracticeLogEntry, entry_id)
-    if (
-        not permissions.can_study(current_user, enrolment)
-        or note is None
-        or note.enrolment_id != enrolment.id
-    ):
+    if note is None or note.enrolment_id != enrolment.id:
         abort(404)
     if not Form().validate_on_submit():
         abort(400)

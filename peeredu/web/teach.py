@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -37,7 +37,7 @@ from peeredu.extensions import current_assignments, current_curriculum, db
 from peeredu.reports import reviews
 from peeredu.reports.cohort import cohort_enrolments, cohort_matrix, matrix_csv
 from peeredu.web.certificates import issue_where_eligible
-from peeredu.web.forms import Form, domain_message, show_domain_error
+from peeredu.web.forms import Form, ReasonForm, domain_message, show_domain_error
 from peeredu.web.guards import guard
 from peeredu.web.labels import label
 
@@ -46,14 +46,6 @@ class ClassDayForm(Form):
     date = DateField(_l("Date"), validators=[DataRequired()])
     topic = StringField(_l("Topic"), validators=[Optional(), Length(max=200)])
     module = SelectField(_l("Module"), validate_choice=False, default="")
-
-
-class ReasonForm(Form):
-    reason = TextAreaField(
-        _l("Reason"),
-        validators=[DataRequired(), Length(max=500)],
-        description=_l("Kept in the log. For example: “Submitted on paper in class.”"),
-    )
 
 
 def build_blueprint() -> Blueprint:

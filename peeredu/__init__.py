@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from peeredu.cli import register_commands
 from peeredu.config import DEFAULTS, load_config
@@ -87,5 +88,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies:
+        # Believe X-Forwarded-For/-Proto/-Host only from that many proxies in front of us;
+        # without it a client could claim HTTPS (or any address) with a header.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     PeerEdu(app)
     return app

@@ -23,7 +23,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, NoAppException, ScriptInfo, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from peeredu import demo
+from peeredu import backup, demo, demo_national
 from peeredu.accounts import services
 from peeredu.accounts.models import OrganisationKind, Role, Track, WorkRole
 from peeredu.certification import codes
@@ -33,7 +33,9 @@ from peeredu.curriculum.loader import check_curriculum
 from peeredu.curriculum.progress import slugs_with_progress
 from peeredu.db import utcnow
 from peeredu.errors import DomainError
-from peeredu.extensions import current_assignments, current_curriculum, db, mailer
+from peeredu.extensions import Database, current_assignments, current_curriculum, db, mailer
+from peeredu.models import metadata
+from peeredu.privacy import retention
 from peeredu.reflections.loader import FOLDER, check_assessments
 from peeredu.reports import reviews
 from peeredu.web.emails import queue_digest
@@ -241,8 +243,18 @@ demo_group = _Group("demo", help="Demonstration data.")
 
 
 @demo_group.command("seed")
-def demo_seed() -> None:
+@click.option(
+    "--scale",
+    type=click.Choice(["demo", "national"]),
+    default="demo",
+    show_default=True,
+    help="national: 100 organisations, 10,000 learners, 100,000 reflection versions.",
+)
+def demo_seed(scale: str) -> None:
     """Create the demo organisations, cohort and people (safe to run again)."""
+    if scale == "national":
+        _seed_national()
+        return
     with _transaction() as session:
         logins = demo.seed(session, current_curriculum(), current_assignments(), today=date.today())
     click.echo(
@@ -251,10 +263,29 @@ def demo_seed() -> None:
     )
     for login in logins:
         click.echo(f"  {login.role:<34} {login.email}")
+    click.echo(demo.TWO_FACTOR_HELP)
     with _transaction() as session:
         code = demo.demo_certificate_code(session)
     if code:
         click.echo(f"A demo certificate can be verified at /verify/{codes.display(code)}")
+
+
+def _seed_national() -> None:
+    started = time.perf_counter()
+    with _transaction() as session:
+        counts = demo_national.seed(
+            session, current_curriculum(), current_assignments(), today=date.today()
+        )
+    if counts is None:
+        click.echo("The national data set is already in place.")
+        return
+    click.echo(f"National data set written in {time.perf_counter() - started:.1f} s:")
+    for table, rows in sorted(counts.items()):
+        click.echo(f"  {table:<24} {rows:>9,}")
+    logins = demo_national.focus_logins(demo_national.NATIONAL)
+    click.echo(f"Password for all: {demo_national.PASSWORD}")
+    for role, email in dataclasses.asdict(logins).items():
+        click.echo(f"  {role:<12} {email}")
 
 
 mail_group = _Group("mail", help="The outgoing mail queue.")
@@ -317,6 +348,49 @@ def mail_digest() -> None:
     click.echo(
         f"Digests sent to {sent} of {len(teachers)} teachers who chose one, "
         f"listing {listed} reflections."
+    )
+
+
+retention_group = _Group("retention", help="Deleting texts a while after a cohort has ended.")
+
+
+@retention_group.command("run")
+@click.option(
+    "--months",
+    type=int,
+    default=None,
+    help="Delete texts of cohorts that ended more than this many months ago "
+    "(default: RETENTION_MONTHS, 12).",
+)
+@click.option("--dry-run", is_flag=True, help="Only report what would be deleted.")
+def retention_run(months: int | None, dry_run: bool) -> None:
+    """Delete reflection texts, feedback texts and practice logs of long-ended cohorts.
+
+    Completed modules, attendance, decisions and certificates are kept. Run it once a day or
+    once a month (cron, a systemd timer); a second run finds nothing more to do.
+    """
+    if months is None:
+        months = int(current_app.config["RETENTION_MONTHS"])
+    with _transaction() as session:
+        report = retention.run_retention(session, now=utcnow(), months=months, dry_run=dry_run)
+    verb = "Would delete" if dry_run else "Deleted"
+    click.echo(
+        f"Cohorts that ended before {report.cutoff.isoformat()} ({_plural(months, 'month')} ago)"
+        + (": dry run, nothing was changed." if dry_run else ":")
+    )
+    for cohort in report.cohorts:
+        click.echo(
+            f"  {cohort.name} (ended {cohort.end_date.isoformat()}): "
+            f"{_plural(cohort.reflections, 'reflection')} "
+            f"({_plural(cohort.versions, 'version')}, {_plural(cohort.reviews, 'feedback text')}), "
+            f"{_plural(cohort.log_entries, 'practice-log note')}"
+        )
+    click.echo(
+        f"{verb} the texts of {_plural(report.reflections, 'reflection')} "
+        f"({_plural(report.versions, 'version')}, {_plural(report.reviews, 'feedback text')}) and "
+        f"{_plural(report.log_entries, 'practice-log note')} in "
+        f"{_plural(len(report.cohorts), 'cohort')}. Completions, attendance and certificates "
+        "are kept."
     )
 
 
@@ -424,6 +498,30 @@ def content_check(ctx: click.Context, directory: Path | None, assessments: Path 
     click.echo(summary + (f", {_plural(warnings, 'warning')}" if warnings else ""))
 
 
+@click.command("backup", cls=_Command)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@with_appcontext
+def backup_command(path: Path, force: bool) -> None:
+    """Copy the running SQLite database to PATH, consistently (SQLite's online backup).
+
+    For PostgreSQL, use pg_dump; the command says how.
+    """
+    engine = Database.state().engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException(
+            "The database is PostgreSQL: back it up with pg_dump, e.g. "
+            + backup.pg_dump_command(engine.url, path)
+        )
+    try:
+        report = backup.backup_sqlite(engine, metadata, path, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(f"PATH: {error}") from None
+    click.echo(f"Backup written to {report.path} ({report.size / 1_000_000:.1f} MB).")
+    for table, rows in sorted(report.rows.items()):
+        click.echo(f"  {table:<28} {rows:>9,}")
+
+
 COMMANDS: list[Callable[..., Any]] = [
     db_group,
     users_group,
@@ -433,6 +531,8 @@ COMMANDS: list[Callable[..., Any]] = [
     demo_group,
     mail_group,
     content_group,
+    retention_group,
+    backup_command,
 ]
 
 

@@ -72,6 +72,53 @@ DEFAULTS: dict[str, Any] = {
     "VERIFY_RATE_LIMIT": "30 per minute",
     # Per API token (per client address for requests without one).
     "API_RATE_LIMIT": "120 per minute",
+    # `peeredu retention run` deletes reflection, feedback and practice-log texts this many
+    # months after a cohort's end date (completions and certificates are kept).
+    "RETENTION_MONTHS": 12,
+    # -- Sign-in security (durations: a timedelta, or seconds from PEEREDU_* variables) --------
+    # Login posts per client address (counted in Redis when REDIS_URL is set).
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    # Text stashed by signed-out posts (a session that ended mid-reflection), per address.
+    "STASH_RATE_LIMIT": "20 per hour",
+    # Failed attempts in a row (passwords and second-step codes) before an account is locked,
+    # and for how long; counted in the database, so whichever address the attempts come from.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCKOUT": timedelta(minutes=15),
+    # Signed out after this long without a request (autosave counts: learners write long
+    # texts), and this long after signing in whatever happens. Checked on the server.
+    "SESSION_IDLE_TIMEOUT": timedelta(minutes=60),
+    "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+    # Two-step sign-in (TOTP) required for admins, teachers and HR; anyone may turn it on.
+    # Off in development and tests unless set: PEEREDU_TWO_FACTOR_REQUIRED=true.
+    "TWO_FACTOR_REQUIRED": True,
+    # The name authenticator apps show next to the code.
+    "TWO_FACTOR_ISSUER": "Skolen for Recovery",
+    # How long the second step waits for its code after the password was accepted.
+    "TWO_FACTOR_PENDING_TIMEOUT": timedelta(minutes=5),
+    # -- end of sign-in security ----------------------------------------------------------------
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
+    # (werkzeug's ProxyFix); 0 trusts none, so a client cannot claim HTTPS with a header.
+    "TRUSTED_PROXY_COUNT": 0,
+    # Request bodies: Flask 3.1 caps a multipart form field at 500 kB (MAX_FORM_MEMORY_SIZE)
+    # but puts no cap on an url-encoded form; a reflection (at most 100,000 characters, up to
+    # 12 bytes each when url-encoded) fits well under this.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # The operator named on the privacy and accessibility pages; unset values show a
+    # visible "to be filled in" marker.
+    "OPERATOR_NAME": None,
+    "OPERATOR_ADDRESS": None,
+    "PRIVACY_CONTACT_EMAIL": None,
+    "DPO_CONTACT": None,
+    "PRIVACY_LEGAL_BASIS": None,
+    "ACCESSIBILITY_CONTACT_EMAIL": None,
+    # The law asks for a written and a telephone contact.
+    "ACCESSIBILITY_CONTACT_PHONE": None,
+    # The official statement in Digitaliseringsstyrelsen's WAS-Tool (was.digst.dk/...).
+    "ACCESSIBILITY_STATEMENT_URL": None,
+    "ACCESSIBILITY_STATEMENT_DATE": None,
+    # "full", "partial" or "none": compliance with WCAG 2.1 AA, as last assessed.
+    "ACCESSIBILITY_STATUS": "partial",
+    "ACCESSIBILITY_KNOWN_ISSUES": None,
 }
 
 OVERRIDES_BY_ENVIRONMENT: dict[str, dict[str, Any]] = {
@@ -79,11 +126,13 @@ OVERRIDES_BY_ENVIRONMENT: dict[str, dict[str, Any]] = {
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "MAIL_TRANSPORT": "console",
+        "TWO_FACTOR_REQUIRED": False,
     },
     "testing": {
         "TESTING": True,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
+        "TWO_FACTOR_REQUIRED": False,
     },
 }
 
@@ -94,6 +143,18 @@ OVERRIDES_BY_ENVIRONMENT: dict[str, dict[str, Any]] = {
 TEXT_SETTINGS = frozenset(
     {key for key, value in DEFAULTS.items() if isinstance(value, str)}
     | {"SECRET_KEY", "DATABASE_URL", "MAIL_USERNAME", "MAIL_PASSWORD"}
+    | {
+        "OPERATOR_NAME",
+        "OPERATOR_ADDRESS",
+        "PRIVACY_CONTACT_EMAIL",
+        "DPO_CONTACT",
+        "PRIVACY_LEGAL_BASIS",
+        "ACCESSIBILITY_CONTACT_EMAIL",
+        "ACCESSIBILITY_CONTACT_PHONE",
+        "ACCESSIBILITY_STATEMENT_URL",
+        "ACCESSIBILITY_STATEMENT_DATE",
+        "ACCESSIBILITY_KNOWN_ISSUES",
+    }
 )
 
 

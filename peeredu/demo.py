@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peeredu.accounts import services
+from peeredu.accounts import services, twofactor
 from peeredu.accounts.models import (
     Cohort,
     Enrolment,
@@ -31,6 +31,16 @@ from peeredu.reflections.definitions import Assignment, AssignmentSet
 
 DEMO_PASSWORD = "recovery-demo-2026"
 DEMO_DOMAIN = "demo.peeredu.dk"
+# The demo account with two-step sign-in uses this published (so: not secret) TOTP key.
+DEMO_TWO_FACTOR_EMAIL = f"tofaktor@{DEMO_DOMAIN}"
+DEMO_TWO_FACTOR_SECRET = "PEEREDUDEMOTWOSTEPSECRETKEY23456"
+TWO_FACTOR_HELP = (
+    f"{DEMO_TWO_FACTOR_EMAIL} has two-step sign-in. Get the current code with\n"
+    f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TWO_FACTOR_SECRET}').now())\"\n"
+    f"or add the key {DEMO_TWO_FACTOR_SECRET} to an authenticator app.\n"
+    "With PEEREDU_TWO_FACTOR_REQUIRED=true make run, the admin, teacher and HR accounts must "
+    "set up two-step sign-in at their first sign-in."
+)
 COHORT_NAME = "Demohold forår"
 
 ORGANISATIONS = (
@@ -53,6 +63,12 @@ class DemoPerson:
 PEOPLE = (
     DemoPerson(f"admin@{DEMO_DOMAIN}", "Anne Administrator", (Role.ADMIN,), "admin"),
     DemoPerson(f"underviser@{DEMO_DOMAIN}", "Thomas Underviser", (Role.TEACHER,), "teacher"),
+    DemoPerson(
+        DEMO_TWO_FACTOR_EMAIL,
+        "Tove Tofaktor",
+        (Role.ADMIN,),
+        f"admin with two-step sign-in, TOTP key {DEMO_TWO_FACTOR_SECRET}",
+    ),
     DemoPerson(
         f"hr.region@{DEMO_DOMAIN}",
         "Hanne HR (region)",
@@ -290,6 +306,8 @@ def seed(
             services.set_hr_scope(
                 session, user, [organisations[person.hr_organisation].id], actor_id=None
             )
+        if person.email == DEMO_TWO_FACTOR_EMAIL:
+            twofactor.enable_with_secret(session, user, DEMO_TWO_FACTOR_SECRET, now=utcnow())
     if new_cohort:
         _course_under_way(session, curriculum, assignments, cohort, teacher, today)
     return [DemoLogin(person.description, person.email) for person in PEOPLE]

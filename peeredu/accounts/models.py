@@ -127,6 +127,10 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Failed sign-in attempts (password or second step) since the last success; when they
+    # reach the limit the account is locked until locked_until (see services.check_password).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
     review_notifications: Mapped[NotificationMode] = mapped_column(
         enum_type(NotificationMode, "notification_mode"),
         default=NotificationMode.IMMEDIATE,
@@ -135,6 +139,8 @@ class User(Base):
     )
     # Submissions after this time go into the next daily digest.
     last_digest_at: Mapped[datetime | None]
+    # Set when an admin anonymised the account on request (GDPR art. 17); see privacy.erase.
+    anonymised_at: Mapped[datetime | None]
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     hr_organisations: Mapped[list[Organisation]] = relationship(

@@ -623,24 +623,106 @@ def request_password_reset(
 # -- Signing in -----------------------------------------------------------------------------
 
 
-def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
-    """The user for these credentials, or None, without telling which part was wrong."""
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """After ``max_failures`` failed attempts in a row an account is locked for ``duration``."""
+
+    max_failures: int = 5
+    duration: timedelta = timedelta(minutes=15)
+
+
+def is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def record_failed_login(
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    policy: LockoutPolicy,
+    action: str = "login.fail",
+) -> None:
+    """Count a failed attempt (a wrong password or second-step code); lock at the limit."""
+    audit.record(session, actor_id=None, action=action, object_type="user", object_id=user.id)
+    user.failed_logins += 1
+    if user.failed_logins >= policy.max_failures:
+        user.failed_logins = 0
+        user.locked_until = now + policy.duration
+        audit.record(
+            session,
+            actor_id=None,
+            action="login.lock",
+            object_type="user",
+            object_id=user.id,
+            detail=f"{policy.max_failures} failed attempts in a row",
+        )
+    session.flush()
+
+
+def check_password(
+    session: Session, email: str, password: str, *, now: datetime, policy: LockoutPolicy
+) -> User | None:
+    """The first step of signing in: the user for these credentials, or None.
+
+    None says nothing about why (unknown address, wrong password, inactive or locked account),
+    and a locked account is refused even with the right password, without counting.
+    """
     user = get_user_by_email(session, email)
-    if not verify_password(user.password_hash if user else None, password):
-        if user is not None:
-            audit.record(
-                session, actor_id=None, action="login.fail", object_type="user", object_id=user.id
-            )
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or is_locked(user, now):
         return None
-    assert user is not None and user.password_hash is not None
+    if not password_ok:
+        record_failed_login(session, user, now=now, policy=policy)
+        return None
+    assert user.password_hash is not None
     if not user.active:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    session.flush()
+    return user
+
+
+def complete_login(session: Session, user: User, *, now: datetime) -> None:
+    """The user has passed every step: the failure count starts over."""
+    user.failed_logins = 0
+    user.locked_until = None
     user.last_login_at = now
     audit.record(session, actor_id=user.id, action="login", object_type="user", object_id=user.id)
     session.flush()
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    now: datetime,
+    policy: LockoutPolicy | None = None,
+) -> User | None:
+    """The user for these credentials (one-step sign-in), or None, without telling why."""
+    user = check_password(session, email, password, now=now, policy=policy or LockoutPolicy())
+    if user is not None:
+        complete_login(session, user, now=now)
     return user
+
+
+def end_sessions(session: Session, user: User, *, actor_id: int | None = None) -> None:
+    """Every login cookie of the user stops working (they carry the old session version).
+
+    With ``actor_id`` it is recorded as an explicit "sign out everywhere".
+    """
+    user.session_version += 1
+    if actor_id is not None:
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="sessions.end_all",
+            object_type="user",
+            object_id=user.id,
+        )
+    session.flush()
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:

@@ -70,6 +70,9 @@ class Reflection(Base):
     # "Til drøftelse i supervision": seen by the learner and the cohort's teachers only.
     supervision_flag: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the texts (draft, every version, the feedback) were deleted, by the learner or by
+    # retention (see privacy.erase); the rows stay so that decisions and dates do.
+    texts_deleted_at: Mapped[datetime | None]
 
     enrolment: Mapped[Enrolment] = relationship()
     versions: Mapped[list[ReflectionVersion]] = relationship(

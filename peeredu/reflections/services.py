@@ -83,11 +83,16 @@ def due_on(
 
 
 def _check_length(text: str, fields: Mapping[str, str]) -> None:
-    if len(text) + sum(len(v) for v in fields.values()) > MAX_TEXT:
+    length = len(text) + sum(len(v) for v in fields.values())
+    if length > MAX_TEXT:
         raise DomainError(
-            N_("The text is longer than %(count)s characters. Shorten it; nothing was lost."),
+            N_(
+                "The text is %(length)s characters long; at most %(count)s fit. Shorten it: your "
+                "text is still here, and the last saved draft is kept."
+            ),
             field="text",
             count=MAX_TEXT,
+            length=length,
         )
 
 
@@ -398,6 +403,8 @@ def save_review(
     """Save feedback as a draft, or release it to the learner with a decision."""
     if latest_version(version.reflection) is not version:
         raise DomainError(N_("A newer version has been submitted; give feedback on that one."))
+    if version.reflection.texts_deleted_at is not None:
+        raise DomainError(N_("The text has been deleted, so there is nothing to give feedback on."))
     review = review_for(session, version)
     if review is not None and review.released_at is not None:
         raise DomainError(N_("The feedback on this version has already been released."))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import (
     format_date,
     format_datetime,
@@ -17,6 +17,7 @@ from flask_babel import (
     format_time,
     get_locale,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from peeredu.accounts import permissions
@@ -24,15 +25,20 @@ from peeredu.web import (
     admin,
     api,
     api_tokens,
+    audit_log,
     auth,
     certificates,
     home,
     hr,
     learn,
+    my_data,
+    pages,
     reflect,
     review,
+    signin,
     teach,
 )
+from peeredu.web.guards import record_refusal
 from peeredu.web.labels import STATUS_ICONS, label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -51,6 +57,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def build_blueprint() -> Blueprint:
@@ -69,14 +76,20 @@ def build_blueprint() -> Blueprint:
     bp.register_blueprint(review.build_blueprint(), url_prefix="/teach")
     bp.register_blueprint(teach.build_blueprint(), url_prefix="/teach")
     bp.register_blueprint(admin.build_blueprint(), url_prefix="/admin")
+    bp.register_blueprint(audit_log.build_blueprint(), url_prefix="/admin/audit")
+    bp.register_blueprint(pages.build_blueprint())
+    bp.register_blueprint(my_data.build_blueprint(), url_prefix="/my-data")
     bp.register_blueprint(hr.build_blueprint(), url_prefix="/hr")
     bp.register_blueprint(api_tokens.build_blueprint(), url_prefix="/hr/api-tokens")
     bp.register_blueprint(api.build_blueprint(), url_prefix="/api/v1")
 
     bp.app_context_processor(_template_globals)
+    # Session timeouts and the two-step sign-in fence, before any view of any area.
+    bp.before_request(signin.session_rules)
     bp.after_request(_security_headers)
-    for code in (400, 404, 405, 413, 429, 500):
+    for code in (400, 404, 405, 429, 500):
         bp.register_error_handler(code, _error_page)
+    bp.register_error_handler(413, _too_large)
     return bp
 
 
@@ -101,6 +114,10 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        # Only over HTTPS (RFC 6797 says to ignore it on plain http). Behind a proxy the scheme
+        # comes from X-Forwarded-Proto, trusted only when TRUSTED_PROXY_COUNT says so.
+        headers.setdefault("Strict-Transport-Security", HSTS)
     if current_user.is_authenticated:
         # Pages behind the login can carry personal data: keep them out of shared caches and
         # out of the browser's back-button history after logout.
@@ -108,6 +125,28 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _too_large(_error: Exception) -> tuple[str | Response, int]:
+    """A body over the request limits (Flask 3.1: 500 kB per form field) never reaches a view.
+
+    The text cannot be put back in the page, so say what the limit is and that the last
+    saved draft is untouched; the editor's autosave shows the message it gets as JSON.
+    """
+    config = current_app.config
+    limits = [config.get("MAX_FORM_MEMORY_SIZE"), config.get("MAX_CONTENT_LENGTH")]
+    limit = min((value for value in limits if value), default=500_000)
+    kilobytes = format_decimal(limit // 1000)
+    if request.accept_mimetypes.best == "application/json":
+        message = _(
+            "The text is too long to be saved (over %(kilobytes)s kB). Shorten it; the last "
+            "saved draft is kept.",
+            kilobytes=kilobytes,
+        )
+        return jsonify(message=message), 413
+    return render_template("layout/error.html", code=413, limit_kilobytes=kilobytes), 413
+
+
 def _error_page(error: Exception) -> tuple[str, int]:
     code = getattr(error, "code", 500) or 500
+    if code == 404:
+        record_refusal()
     return render_template("layout/error.html", code=code), code

@@ -11,17 +11,21 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import BooleanField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
 
 from peeredu import outbox
-from peeredu.accounts import permissions, queries, services
+from peeredu.accounts import permissions, queries, services, twofactor
 from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
 from peeredu.certification.services import certificates_by_enrolment
 from peeredu.db import utcnow
 from peeredu.errors import N_, DomainError
 from peeredu.extensions import db
+from peeredu.privacy import erase
 from peeredu.web.admin_forms import (
     CohortForm,
     EnrolmentFields,
@@ -34,7 +38,7 @@ from peeredu.web.admin_forms import (
     UserForm,
 )
 from peeredu.web.emails import queue_invitation
-from peeredu.web.forms import Form, domain_message, show_domain_error
+from peeredu.web.forms import Form, ReasonForm, domain_message, show_domain_error
 from peeredu.web.guards import get_or_404, guard
 
 
@@ -47,6 +51,8 @@ def build_blueprint() -> Blueprint:
         ("/users/invite", invite, ["GET", "POST"]),
         ("/users/<int:user_id>", user_detail, ["GET", "POST"]),
         ("/users/<int:user_id>/active", set_active, ["POST"]),
+        ("/users/<int:user_id>/anonymise", anonymise, ["POST"]),
+        ("/users/<int:user_id>/two-factor/reset", reset_two_factor, ["POST"]),
         ("/users/<int:user_id>/invitation/resend", resend_invitation, ["POST"]),
         ("/users/<int:user_id>/invitation/revoke", revoke_invitation, ["POST"]),
         ("/users/<int:user_id>/hr-scope", set_hr_scope, ["POST"]),
@@ -182,6 +188,8 @@ def user_detail(user_id: int) -> str | Response:
         enrolments=enrolments,
         certificates=certificates_by_enrolment(db.session, [e.id for e in enrolments]),
         reason_form=Form(),
+        anonymise_form=AnonymiseForm(),
+        two_factor=twofactor.is_enabled(db.session, user),
         status_form=EnrolmentStatusForm(),
         invitation=invitation,
         state=queries.account_state(user, invitation, utcnow()),
@@ -208,6 +216,38 @@ def set_active(user_id: int) -> Response:
         user_id,
         lambda user: services.set_active(db.session, user, active, actor_id=current_user.id),
         _("The account is active again.") if active else _("The account is deactivated."),
+    )
+
+
+class AnonymiseForm(ReasonForm):
+    confirm = BooleanField(
+        _l("I understand that this cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+
+
+def anonymise(user_id: int) -> Response:
+    """Anonymise a person on request (GDPR art. 17), with a reason kept in the log."""
+    form = AnonymiseForm()
+    if not form.validate_on_submit():
+        get_or_404(User, user_id)
+        flash(_("Write a reason and tick the box to confirm; nothing was changed."), "error")
+        return redirect(url_for(".user_detail", user_id=user_id))
+    return _act_on_user(
+        user_id,
+        lambda user: erase.anonymise_user(
+            db.session, user, reason=form.reason.data or "", actor_id=current_user.id, now=utcnow()
+        ),
+        _("The account is anonymised."),
+    )
+
+
+def reset_two_factor(user_id: int) -> Response:
+    """For a person who lost both their phone and their recovery codes."""
+    return _act_on_user(
+        user_id,
+        lambda user: twofactor.reset(db.session, user, actor_id=current_user.id),
+        _("Two-step sign-in is removed; the person sets it up again at their next sign-in."),
     )
 
 

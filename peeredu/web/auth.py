@@ -1,6 +1,12 @@
-"""Signing in and out, invitations, password reset, language and one's own account."""
+"""Signing in and out, invitations, password reset, language and one's own account.
+
+The session rules (timeouts, the two-step fence) live in web.signin, the code step and the
+set-up of two-step sign-in in web.two_factor; their pages belong to this blueprint.
+"""
 
 from __future__ import annotations
+
+import time
 
 from flask import (
     Blueprint,
@@ -14,23 +20,35 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
-from peeredu.accounts import services
+from peeredu.accounts import services, twofactor
 from peeredu.accounts.models import TokenPurpose, User
 from peeredu.db import utcnow
 from peeredu.errors import DomainError, NotFound
-from peeredu.extensions import db
+from peeredu.extensions import db, limiter
 from peeredu.web.auth_forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
     SetPasswordForm,
+    TwoFactorCodeForm,
 )
 from peeredu.web.emails import queue_password_reset
 from peeredu.web.forms import show_domain_error
+from peeredu.web.signin import (
+    PENDING_TWO_FACTOR,
+    SESSION_ENDED,
+    end_session,
+    lockout_policy,
+    login_limit,
+    safe_next,
+    seconds,
+    sign_in,
+)
+from peeredu.web.two_factor import two_factor_login, two_factor_setup
 
 
 def build_blueprint() -> Blueprint:
@@ -42,53 +60,98 @@ def build_blueprint() -> Blueprint:
     bp.add_url_rule("/password/forgot", view_func=forgot_password, methods=["GET", "POST"])
     bp.add_url_rule("/password/reset/<token>", view_func=reset_password, methods=["GET", "POST"])
     bp.add_url_rule("/account", view_func=account, methods=["GET", "POST"])
+    bp.add_url_rule("/login/two-factor", view_func=two_factor_login, methods=["GET", "POST"])
+    bp.add_url_rule("/account/two-factor", view_func=two_factor_setup, methods=["GET", "POST"])
+    bp.add_url_rule("/account/sign-out-everywhere", view_func=sign_out_everywhere, methods=["POST"])
+    bp.register_error_handler(429, _too_many_attempts)
     return bp
 
 
-# Text a learner sent after their session expired waits under this key (see web.reflect).
-STASH_SESSION_KEY = "stashed_text"
+def _login_failed_messages() -> list[str]:
+    # The same words for an unknown address, a wrong password and a locked account.
+    return [
+        _("The email or password is not correct."),
+        _(
+            "After %(count)s failed attempts in a row, signing in to the account is paused "
+            "for %(minutes)s minutes.",
+            count=current_app.config["LOGIN_MAX_FAILURES"],
+            minutes=int(seconds(current_app.config["LOGIN_LOCKOUT"]) // 60),
+        ),
+    ]
 
 
-def safe_next(target: str | None, default: str) -> str:
-    """Only same-site paths: a login link must not become a redirect to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+def _render_login(form: LoginForm, ended: str | None = None) -> str:
+    return render_template(
+        "auth/login.html",
+        form=form,
+        ended=ended,
+        language_form=LanguageForm(locale=session.get("locale")),
+    )
 
 
-def _sign_in(user: User) -> None:
-    # A fresh session at every sign-in; only the chosen language and stashed text survive.
-    kept = {key: session[key] for key in ("locale", STASH_SESSION_KEY) if key in session}
-    session.clear()
-    session.update(kept)
-    session.permanent = True
-    login_user(user)
-
-
+# Declared once, at import (see web.certificates): counts every attempt from an address.
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("peeredu.home.index"))
     form = LoginForm()
+    ended = session.pop(SESSION_ENDED, None) if request.method == "GET" else None
     if form.validate_on_submit():
-        user = services.authenticate(
-            db.session, form.email.data or "", form.password.data or "", now=utcnow()
+        now = utcnow()
+        user = services.check_password(
+            db.session,
+            form.email.data or "",
+            form.password.data or "",
+            now=now,
+            policy=lockout_policy(),
         )
+        next_url = safe_next(request.args.get("next"), url_for("peeredu.home.index"))
+        if user is not None and twofactor.is_enabled(db.session, user):
+            db.commit()
+            # Half signed in: not logged in, only "this user passed the password, just now".
+            session.pop(PENDING_TWO_FACTOR, None)
+            session[PENDING_TWO_FACTOR] = {
+                "user": user.id,
+                "version": user.session_version,
+                "at": time.time(),
+                "next": next_url,
+            }
+            return redirect(url_for("peeredu.auth.two_factor_login"))
+        if user is not None:
+            services.complete_login(db.session, user, now=now)
         db.commit()  # also records a failed attempt
         if user is not None:
-            _sign_in(user)
-            return redirect(safe_next(request.args.get("next"), url_for("peeredu.home.index")))
-        form.form_errors.append(_("The email or password is not correct."))
-    return render_template(
-        "auth/login.html", form=form, language_form=LanguageForm(locale=session.get("locale"))
+            sign_in(user)
+            return redirect(next_url)
+        form.form_errors.extend(_login_failed_messages())
+    return _render_login(form, ended)
+
+
+def _too_many_attempts(error: Exception) -> tuple[str, int, dict[str, str]]:
+    limit = limiter.current_limit
+    wait = max(1, limit.reset_at - int(time.time())) if limit is not None else 60
+    headers = {"Retry-After": str(wait)}
+    message = _(
+        "Too many sign-in attempts from your network. Wait a minute, then try again.",
     )
+    if request.endpoint == "peeredu.auth.login":
+        # The login page again, with the address as typed (never the password).
+        form = LoginForm(formdata=None, data={"email": request.form.get("email", "")[:254]})
+        form.form_errors.append(message)
+        return _render_login(form), 429, headers
+    if request.endpoint == "peeredu.auth.two_factor_login":
+        form = TwoFactorCodeForm(formdata=None)
+        form.form_errors.append(message)
+        return render_template("auth/two_factor_login.html", form=form), 429, headers
+    return render_template("layout/error.html", code=429), 429, headers
 
 
 def logout() -> Response:
-    logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    # Signing out ends the user's sessions in every browser, not just this cookie.
+    if current_user.is_authenticated:
+        services.end_sessions(db.session, current_user)
+        db.commit()
+    end_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("peeredu.auth.login"))
 
@@ -119,7 +182,7 @@ def _redeem(token: str, purpose: TokenPurpose, template: str) -> str | Response:
             show_domain_error(form, error)
         else:
             db.commit()
-            _sign_in(user)
+            sign_in(user)
             flash(_("Your password is set. Welcome!"), "success")
             return redirect(url_for("peeredu.home.index"))
     return render_template(template, form=form, user=found.user)
@@ -177,5 +240,18 @@ def account() -> str | Response:
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("peeredu.auth.account"))
     return render_template(
-        "auth/account.html", form=form, language_form=LanguageForm(locale=user.locale)
+        "auth/account.html",
+        form=form,
+        language_form=LanguageForm(locale=user.locale),
+        two_factor_on=twofactor.is_enabled(db.session, user),
     )
+
+
+@login_required
+def sign_out_everywhere() -> Response:
+    user: User = current_user._get_current_object()
+    services.end_sessions(db.session, user, actor_id=user.id)
+    db.commit()
+    login_user(user)  # this browser stays signed in, with the new session version
+    flash(_("You are signed out on all other devices."), "success")
+    return redirect(url_for("peeredu.auth.account"))

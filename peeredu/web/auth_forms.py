@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
@@ -50,3 +50,35 @@ class ChangePasswordForm(Form):
             EqualTo("new_password", message=_l("The passwords do not match.")),
         ],
     )
+
+
+# A six-digit code from the authenticator app, or a recovery code (letters and digits).
+_CODE_MAX = 20
+
+
+class TwoFactorCodeForm(Form):
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(), Length(max=_CODE_MAX)],
+        description=_l("Six digits. A new code appears every 30 seconds."),
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+
+
+class RecoveryCodeForm(Form):
+    code = StringField(
+        _l("Recovery code"),
+        validators=[DataRequired(), Length(max=_CODE_MAX)],
+        description=_l(
+            "One of the codes you saved when you set up two-step sign-in, e.g. ABCD-EFGH-JKMN."
+        ),
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+        },
+    )
+
+
+class ConfirmPasswordForm(Form):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])

@@ -34,11 +34,11 @@ from peeredu.certification.models import Certificate
 from peeredu.db import utcnow
 from peeredu.errors import DomainError
 from peeredu.extensions import current_curriculum, db, limiter, login_manager
-from peeredu.web.auth import safe_next
 from peeredu.web.emails import absolute_url, queue_certificate_notice
 from peeredu.web.forms import Form, ReasonForm, domain_message
 from peeredu.web.guards import get_or_404
 from peeredu.web.labels import label
+from peeredu.web.signin import safe_next
 
 
 class VerifyForm(Form):

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from peeredu import audit
 from peeredu.accounts.permissions import Visitor
 from peeredu.db import Base
-from peeredu.extensions import db, login_manager
+from peeredu.extensions import Database, db, login_manager
+
+log = logging.getLogger(__name__)
 
 ModelT = TypeVar("ModelT", bound=Base)
+# URL parts that are secrets or free text, not object references: not copied into the log.
+UNLOGGED_ARGS = frozenset({"token", "code", "path"})
 
 
 def guard(predicate: Callable[[Visitor], bool]) -> Callable[[], Response | None]:
@@ -38,3 +45,41 @@ def get_or_404(model: type[ModelT], object_id: int) -> ModelT:
     if found is None:
         abort(404)
     return found
+
+
+def record_refusal() -> None:
+    """Log a signed-in user's 404 on one of our routes: an object they may not see.
+
+    Anonymous visitors and URLs that match no route are not logged (crawlers and typos would
+    flood the log). The request's own session is rolled back first: on SQLite a reading
+    transaction cannot safely become a writing one, and a writing request's session holds
+    the write lock, so the event gets a short transaction of its own.
+    """
+    if not current_user.is_authenticated or request.url_rule is None or not request.endpoint:
+        return
+    if "peeredu.api" in request.blueprints or request.endpoint.endswith(".static"):
+        return  # the API authenticates by token; a missing static file is no object
+    actor_id = current_user.id
+    endpoint = request.endpoint.removeprefix("peeredu.")
+    target = " ".join(
+        f"{key}={value}"
+        for key, value in sorted((request.view_args or {}).items())
+        if key not in UNLOGGED_ARGS
+    )
+    db.session.rollback()
+    session = Database.state().writers()
+    try:
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="access.denied",
+            object_type="endpoint",
+            object_id=endpoint[:64],
+            detail=f"{request.method} {target}".strip(),
+        )
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        log.exception("Could not log a refused access to %s", endpoint)
+    finally:
+        session.close()

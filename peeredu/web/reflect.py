@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -23,29 +25,36 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_time
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, DateField, HiddenField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, ValidationError
 
 from peeredu.accounts import permissions
 from peeredu.accounts.models import Enrolment
 from peeredu.curriculum import progress
 from peeredu.db import utcnow
 from peeredu.errors import DomainError
-from peeredu.extensions import csrf, current_assignments, current_curriculum, db, login_manager
+from peeredu.extensions import (
+    csrf,
+    current_assignments,
+    current_curriculum,
+    db,
+    limiter,
+    login_manager,
+)
 from peeredu.markup import render_markdown
 from peeredu.reflections import services
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import PracticeLogEntry, Reflection, ReflectionStatus
-from peeredu.web.auth import STASH_SESSION_KEY
 from peeredu.web.emails import queue_submission_notice
 from peeredu.web.forms import Form, domain_message
 from peeredu.web.learn import own_enrolment_or_404
+from peeredu.web.signin import STASH_SESSION_KEY
 
 
 class EditorForm(Form):
@@ -62,11 +71,29 @@ class EditorForm(Form):
     )
 
 
+def _at_most(limit: int) -> Any:
+    """Like Length(max=...), but the message says how long the text is now."""
+
+    def check(_form: Form, field: Any) -> None:
+        length = len(field.data or "")
+        if length > limit:
+            raise ValidationError(
+                _(
+                    "The note is %(length)s characters long; at most %(count)s fit. Shorten "
+                    "it: your text is still here.",
+                    length=length,
+                    count=limit,
+                )
+            )
+
+    return check
+
+
 class LogForm(Form):
     noted_on = DateField(_l("Date"), validators=[DataRequired()])
     text = TextAreaField(
         _l("Note"),
-        validators=[DataRequired(), Length(max=services.MAX_NOTE)],
+        validators=[DataRequired(), _at_most(services.MAX_NOTE)],
         description=_l("A few lines from work: what happened, what you noticed. No names."),
     )
 
@@ -134,6 +161,7 @@ def _signed_out_post(enrolment: Enrolment, found: Assignment) -> Response:
         )
         db.session.commit()
         session[STASH_SESSION_KEY] = token
+        g.stashed_text = True  # counted by the stash rate limit
         flash(_("You were signed out, but what you wrote is kept. Sign in to continue."), "info")
     return redirect(url_for("peeredu.auth.login", next=editor_url))
 
@@ -149,6 +177,21 @@ def fresh_csrf_token() -> Response:
     return jsonify(token=generate_csrf())
 
 
+def _stash_limit() -> str:
+    return current_app.config["STASH_RATE_LIMIT"]
+
+
+def _signed_in() -> bool:
+    return current_user.is_authenticated
+
+
+def _stashed(_response: Response) -> bool:
+    return bool(g.get("stashed_text"))
+
+
+# Anyone may post here signed out (the stash); per client address, only posts that stashed
+# text count, so the table cannot be filled from one address. Declared once, at import.
+@limiter.limit(_stash_limit, methods=["POST"], exempt_when=_signed_in, deduct_when=_stashed)
 def assignment(enrolment_id: int, slug: str) -> str | Response:
     enrolment, found = _load(enrolment_id, slug)
     if request.method == "POST" and not current_user.is_authenticated:
@@ -228,7 +271,7 @@ def _act(
             return _render(enrolment, found, reflection, form, preview=render_markdown(composed))
         if action == "insert-note":
             note = _own_note(enrolment, request.form.get("note", ""))
-            label = _("From my practice log, %(date)s:", date=note.noted_on.isoformat())
+            label = _("From my practice log, %(date)s:", date=format_date(note.noted_on, "long"))
             if found.guided:
                 first = found.fields[0].key
                 fields[first] = services.with_note(fields[first], note, label)

@@ -33,12 +33,12 @@ from peeredu.reflections import services
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import ReflectionVersion, Review, ReviewDecision
 from peeredu.reports import reviews
-from peeredu.web.auth import safe_next
 from peeredu.web.certificates import issue_where_eligible
 from peeredu.web.emails import queue_feedback_released
 from peeredu.web.forms import Form, domain_message, show_domain_error
 from peeredu.web.guards import get_or_404, guard
 from peeredu.web.labels import choices
+from peeredu.web.signin import safe_next
 
 # Longer than any feedback needs; the form limit (MAX_FORM_MEMORY_SIZE) is far above it.
 MAX_COMMENT = 20_000

@@ -169,6 +169,8 @@ def test_markers_reach_only_the_people_allowed(
         "/api/v1/participants",
         f"/api/v1/participants/{world.l1}",
         "/api/v1/certificates",
+        # Everyone's own data export: only the owner's holds the owner's markers.
+        "/my-data/export.zip",
     ]
     seen_by: dict[str, dict[str, list[str]]] = {}
     pages: dict[str, int] = {}

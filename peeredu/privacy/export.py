@@ -1,0 +1,445 @@
+"""A person's data as a ZIP file (GDPR art. 15 and 20): JSON for machines, Markdown to read.
+
+The archive holds:
+
+- ``data.json``: everything, in the structure described in ``README.md`` of the archive
+  (``format`` names the version of that structure);
+- ``README.md``: what the archive holds, and the profile;
+- per enrolment, a folder ``<enrolment id>-<cohort>/`` with ``practice-log.md`` and one
+  ``reflections/<assignment>.md`` per reflection: the draft, every submitted version and the
+  feedback released on it.
+
+Only the person's own data is in it, and only what they can already read in the app: feedback
+a teacher has saved but not released is the teacher's work in progress and is left out.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from peeredu import audit
+from peeredu.accounts.models import Enrolment, User
+from peeredu.certification.models import Certificate
+from peeredu.curriculum.attendance import Attendance, ClassDay
+from peeredu.curriculum.content import Curriculum
+from peeredu.curriculum.progress import ModuleCompletion
+from peeredu.errors import N_
+from peeredu.reflections.definitions import AssignmentSet
+from peeredu.reflections.models import (
+    Extension,
+    PracticeLogEntry,
+    Reflection,
+    ReflectionVersion,
+    Review,
+)
+
+FORMAT = "peeredu-export/1"
+Translate = Callable[[str], str]
+
+# Headings of the Markdown files, translated by the caller into the reader's language.
+TEXTS = {
+    "title": N_("Your data from Skolen for Recovery"),
+    "intro": N_(
+        "This archive holds the data kept about you: data.json with everything (for programs), "
+        "and Markdown files to read. Reflections and the practice log are in one folder per "
+        "enrolment."
+    ),
+    "profile": N_("Profile"),
+    "name": N_("Name"),
+    "email": N_("Email"),
+    "language": N_("Language"),
+    "roles": N_("Roles"),
+    "created": N_("Account created"),
+    "enrolments": N_("Enrolments"),
+    "log": N_("Practice log"),
+    "no_notes": N_("No notes."),
+    "draft": N_("Draft"),
+    "version": N_("Version %(number)s, submitted %(date)s"),
+    "late": N_("late"),
+    "feedback": N_("Feedback, released %(date)s"),
+    "decision": N_("Decision"),
+    "met": N_("met"),
+    "not_yet": N_("not yet"),
+    "deleted": N_("The text has been deleted."),
+    "status": N_("Status"),
+}
+
+FIELDS = """\
+## data.json
+
+- `format`: the version of this structure (`peeredu-export/1`); `exported_at`: when (UTC).
+- `profile`: `id`, `name`, `email`, `locale`, `roles`, `created_at`, `last_login_at`.
+- `enrolments`: one per cohort, each with `cohort` (`name`, `start_date`, `end_date`),
+  `organisation`, `track`, `work_role`, `status`, `created_at`, and
+  - `completed_modules`: `module_slug`, `module_title`, `completed_at`, `kind`
+    (`learner`, `teacher` or `approval`);
+  - `attendance`: `date`, `topic`, `status`;
+  - `extensions`: `assignment_slug`, `due_on`;
+  - `practice_log`: `noted_on`, `text`, `created_at`;
+  - `reflections`: `assignment_slug`, `assignment_title`, `module_slug`, `status`,
+    `supervision_flag`, `texts_deleted_at`, `draft` (`text`, `fields`, `saved_at`) and
+    `versions` (`number`, `submitted_at`, `late`, `word_count`, `text`, `fields`, and
+    `feedback`: `decision`, `released_at`, `teacher`, `overall_comment`, `criteria` with
+    `key`, `title`, `met`, `comment`; null until feedback is released);
+  - `certificate`: `code`, `participant_name`, `course_title`, `track`, `hours`,
+    `cohort_name`, `cohort_start`, `cohort_end`, `issued_at`, `valid`, `revoked_at`; or null.
+
+Dates are ISO 8601; times are UTC.
+"""
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60] or "x"
+
+
+def _enrolments(session: Session, user_id: int) -> list[Enrolment]:
+    return list(
+        session.scalars(
+            select(Enrolment)
+            .where(Enrolment.user_id == user_id)
+            .options(selectinload(Enrolment.cohort), selectinload(Enrolment.organisation))
+            .order_by(Enrolment.created_at, Enrolment.id)
+        )
+    )
+
+
+def _by_enrolment(rows: Iterable[Any], key: str = "enrolment_id") -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {}
+    for row in rows:
+        found.setdefault(getattr(row, key), []).append(row)
+    return found
+
+
+def collect(
+    session: Session,
+    user: User,
+    curriculum: Curriculum,
+    assignments: AssignmentSet,
+    *,
+    now: datetime,
+) -> dict[str, Any]:
+    """Everything kept about ``user``, as plain JSON-ready values."""
+    enrolments = _enrolments(session, user.id)
+    ids = [e.id for e in enrolments]
+    completions = _by_enrolment(
+        session.scalars(
+            select(ModuleCompletion)
+            .where(ModuleCompletion.enrolment_id.in_(ids))
+            .order_by(ModuleCompletion.completed_at)
+        )
+    )
+    attendance = _by_enrolment(
+        session.scalars(
+            select(Attendance)
+            .where(Attendance.enrolment_id.in_(ids))
+            .join(ClassDay)
+            .order_by(ClassDay.date)
+        )
+    )
+    days = {
+        d.id: d
+        for d in session.scalars(
+            select(ClassDay).where(ClassDay.cohort_id.in_({e.cohort_id for e in enrolments}))
+        )
+    }
+    extensions = _by_enrolment(
+        session.scalars(select(Extension).where(Extension.enrolment_id.in_(ids)))
+    )
+    notes = _by_enrolment(
+        session.scalars(
+            select(PracticeLogEntry)
+            .where(PracticeLogEntry.enrolment_id.in_(ids))
+            .order_by(PracticeLogEntry.noted_on, PracticeLogEntry.id)
+        )
+    )
+    reflections = _by_enrolment(
+        session.scalars(
+            select(Reflection)
+            .where(Reflection.enrolment_id.in_(ids))
+            .options(
+                selectinload(Reflection.versions)
+                .selectinload(ReflectionVersion.review)
+                .selectinload(Review.teacher)
+            )
+            .order_by(Reflection.module_slug, Reflection.id)
+        )
+    )
+    certificates = {
+        c.enrolment_id: c
+        for c in session.scalars(select(Certificate).where(Certificate.enrolment_id.in_(ids)))
+    }
+
+    def module_title(slug: str) -> str:
+        module = curriculum.module(slug)
+        return module.title if module else slug
+
+    def reflection_data(reflection: Reflection) -> dict[str, Any]:
+        assignment = assignments.get(reflection.assignment_slug)
+        titles = {c.key: c.title for c in assignment.criteria} if assignment else {}
+        versions = []
+        for version in reflection.versions:
+            review = version.review
+            feedback = None
+            if review is not None and review.released_at is not None:
+                feedback = {
+                    "decision": review.decision.value if review.decision else None,
+                    "released_at": _iso(review.released_at),
+                    "teacher": review.teacher.name if review.teacher else None,
+                    "overall_comment": review.overall_comment,
+                    "criteria": [
+                        {
+                            "key": key,
+                            "title": titles.get(key, key),
+                            "met": (value or {}).get("met"),
+                            "comment": (value or {}).get("comment") or "",
+                        }
+                        for key, value in sorted((review.criteria or {}).items())
+                    ],
+                }
+            versions.append(
+                {
+                    "number": version.number,
+                    "submitted_at": _iso(version.submitted_at),
+                    "late": version.late,
+                    "word_count": version.word_count,
+                    "text": version.text,
+                    "fields": dict(version.fields or {}),
+                    "feedback": feedback,
+                }
+            )
+        return {
+            "assignment_slug": reflection.assignment_slug,
+            "assignment_title": assignment.title if assignment else reflection.assignment_slug,
+            "module_slug": reflection.module_slug,
+            "status": reflection.status.value,
+            "supervision_flag": reflection.supervision_flag,
+            "texts_deleted_at": _iso(reflection.texts_deleted_at),
+            "draft": {
+                "text": reflection.draft_text,
+                "fields": dict(reflection.draft_fields or {}),
+                "saved_at": _iso(reflection.draft_saved_at),
+            },
+            "versions": versions,
+        }
+
+    def certificate_data(certificate: Certificate | None) -> dict[str, Any] | None:
+        if certificate is None:
+            return None
+        return {
+            "code": certificate.code,
+            "participant_name": certificate.participant_name,
+            "course_title": certificate.course_title,
+            "track": certificate.track.value,
+            "hours": certificate.hours,
+            "cohort_name": certificate.cohort_name,
+            "cohort_start": _iso(certificate.cohort_start),
+            "cohort_end": _iso(certificate.cohort_end),
+            "issued_at": _iso(certificate.issued_at),
+            "valid": certificate.valid,
+            "revoked_at": _iso(certificate.revoked_at),
+        }
+
+    return {
+        "format": FORMAT,
+        "exported_at": _iso(now),
+        "profile": {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "locale": user.locale,
+            "roles": sorted(role.value for role in user.roles),
+            "created_at": _iso(user.created_at),
+            "last_login_at": _iso(user.last_login_at),
+        },
+        "enrolments": [
+            {
+                "id": e.id,
+                "cohort": {
+                    "name": e.cohort.name,
+                    "start_date": _iso(e.cohort.start_date),
+                    "end_date": _iso(e.cohort.end_date),
+                },
+                "organisation": e.organisation.name,
+                "track": e.track.value,
+                "work_role": e.work_role.value,
+                "status": e.status.value,
+                "created_at": _iso(e.created_at),
+                "completed_modules": [
+                    {
+                        "module_slug": c.module_slug,
+                        "module_title": module_title(c.module_slug),
+                        "completed_at": _iso(c.completed_at),
+                        "kind": c.kind.value,
+                    }
+                    for c in completions.get(e.id, [])
+                ],
+                "attendance": [
+                    {
+                        "date": _iso(days[a.class_day_id].date),
+                        "topic": days[a.class_day_id].topic,
+                        "status": a.status.value,
+                    }
+                    for a in attendance.get(e.id, [])
+                ],
+                "extensions": [
+                    {"assignment_slug": x.assignment_slug, "due_on": _iso(x.due_on)}
+                    for x in extensions.get(e.id, [])
+                ],
+                "practice_log": [
+                    {
+                        "noted_on": _iso(n.noted_on),
+                        "text": n.text,
+                        "created_at": _iso(n.created_at),
+                    }
+                    for n in notes.get(e.id, [])
+                ],
+                "reflections": [reflection_data(r) for r in reflections.get(e.id, [])],
+                "certificate": certificate_data(certificates.get(e.id)),
+            }
+            for e in enrolments
+        ],
+    }
+
+
+# -- Markdown -------------------------------------------------------------------------------
+
+
+def _readme(data: dict[str, Any], t: Translate) -> str:
+    profile = data["profile"]
+    lines = [
+        f"# {t(TEXTS['title'])}",
+        "",
+        t(TEXTS["intro"]),
+        "",
+        f"## {t(TEXTS['profile'])}",
+        "",
+        f"- {t(TEXTS['name'])}: {profile['name']}",
+        f"- {t(TEXTS['email'])}: {profile['email']}",
+        f"- {t(TEXTS['language'])}: {profile['locale']}",
+        f"- {t(TEXTS['roles'])}: {', '.join(profile['roles'])}",
+        f"- {t(TEXTS['created'])}: {profile['created_at']}",
+        "",
+        f"## {t(TEXTS['enrolments'])}",
+        "",
+    ]
+    for enrolment in data["enrolments"]:
+        cohort = enrolment["cohort"]
+        lines.append(
+            f"- {cohort['name']} ({cohort['start_date']} – {cohort['end_date']}), "
+            f"{enrolment['organisation']}, {enrolment['track']}, {enrolment['status']}: "
+            f"`{_folder(enrolment)}/`"
+        )
+    return "\n".join(lines) + "\n\n" + FIELDS
+
+
+def _folder(enrolment: dict[str, Any]) -> str:
+    return f"{enrolment['id']}-{_slug(enrolment['cohort']['name'])}"
+
+
+def _log_markdown(enrolment: dict[str, Any], t: Translate) -> str:
+    lines = [f"# {t(TEXTS['log'])}: {enrolment['cohort']['name']}", ""]
+    for note in enrolment["practice_log"]:
+        lines += [f"## {note['noted_on']}", "", note["text"], ""]
+    if not enrolment["practice_log"]:
+        lines += [t(TEXTS["no_notes"]), ""]
+    return "\n".join(lines)
+
+
+def _fields_markdown(text: str, fields: dict[str, str]) -> list[str]:
+    if fields:
+        return [part for key, value in fields.items() for part in (f"**{key}**", "", value, "")]
+    return [text, ""]
+
+
+def _reflection_markdown(reflection: dict[str, Any], t: Translate) -> str:
+    lines = [
+        f"# {reflection['assignment_title']}",
+        "",
+        f"{t(TEXTS['status'])}: {reflection['status']}",
+        "",
+    ]
+    if reflection["texts_deleted_at"]:
+        lines += [f"*{t(TEXTS['deleted'])}* ({reflection['texts_deleted_at']})", ""]
+    draft = reflection["draft"]
+    if draft["text"] or any(draft["fields"].values()):
+        lines += [f"## {t(TEXTS['draft'])}", ""]
+        lines += _fields_markdown(draft["text"], draft["fields"])
+    for version in reflection["versions"]:
+        heading = t(TEXTS["version"]) % {
+            "number": version["number"],
+            "date": version["submitted_at"],
+        }
+        late = f" ({t(TEXTS['late'])})" if version["late"] else ""
+        lines += [f"## {heading}{late}", "", version["text"], ""]
+        feedback = version["feedback"]
+        if feedback:
+            lines += [
+                f"### {t(TEXTS['feedback']) % {'date': feedback['released_at']}}",
+                "",
+                f"{t(TEXTS['decision'])}: {feedback['decision']}",
+                "",
+                feedback["overall_comment"],
+                "",
+            ]
+            for criterion in feedback["criteria"]:
+                mark = t(TEXTS["met"]) if criterion["met"] else t(TEXTS["not_yet"])
+                comment = f": {criterion['comment']}" if criterion["comment"] else ""
+                lines.append(f"- **{criterion['title']}** ({mark}){comment}")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def build_zip(data: dict[str, Any], translate: Translate) -> bytes:
+    """The archive for ``collect``'s data, with Markdown headings through ``translate``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
+        archive.writestr("README.md", _readme(data, translate))
+        for enrolment in data["enrolments"]:
+            folder = _folder(enrolment)
+            archive.writestr(f"{folder}/practice-log.md", _log_markdown(enrolment, translate))
+            for reflection in enrolment["reflections"]:
+                name = _slug(reflection["assignment_slug"])
+                archive.writestr(
+                    f"{folder}/reflections/{name}.md", _reflection_markdown(reflection, translate)
+                )
+    return buffer.getvalue()
+
+
+def export_user(
+    session: Session,
+    user: User,
+    curriculum: Curriculum,
+    assignments: AssignmentSet,
+    *,
+    actor_id: int,
+    translate: Translate,
+    now: datetime,
+) -> bytes:
+    """The user's data as a ZIP; the export is logged (who, whose, when: no content)."""
+    data = collect(session, user, curriculum, assignments, now=now)
+    archive = build_zip(data, translate)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="privacy.export",
+        object_type="user",
+        object_id=user.id,
+        now=now,
+    )
+    return archive

@@ -1,0 +1,169 @@
+"""Retention: texts are kept for a limited time after a cohort has ended.
+
+``run_retention`` deletes reflection texts (drafts, versions, their stored HTML), feedback texts
+and practice-log notes of every cohort that ended more than ``months`` months ago. Completions,
+attendance, decisions and certificates stay. Running it again finds nothing more to do.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from peeredu import audit
+from peeredu.accounts.models import Cohort, Enrolment
+from peeredu.errors import N_, DomainError
+from peeredu.privacy import erase
+from peeredu.reflections.models import (
+    PracticeLogEntry,
+    Reflection,
+    ReflectionVersion,
+    Review,
+    StashedText,
+)
+
+DEFAULT_MONTHS = 12
+MAX_MONTHS = 1200
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (the month's last day if it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class CohortDone:
+    cohort_id: int
+    name: str
+    end_date: date
+    reflections: int
+    versions: int
+    reviews: int
+    log_entries: int
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    months: int
+    cutoff: date  # cohorts that ended before this day were due
+    dry_run: bool
+    cohorts: list[CohortDone] = field(default_factory=list)
+
+    @property
+    def reflections(self) -> int:
+        return sum(c.reflections for c in self.cohorts)
+
+    @property
+    def versions(self) -> int:
+        return sum(c.versions for c in self.cohorts)
+
+    @property
+    def reviews(self) -> int:
+        return sum(c.reviews for c in self.cohorts)
+
+    @property
+    def log_entries(self) -> int:
+        return sum(c.log_entries for c in self.cohorts)
+
+
+def check_months(months: int) -> int:
+    if not 1 <= months <= MAX_MONTHS:
+        raise DomainError(
+            N_("Give a number of months from 1 to %(max)s."), field="months", max=MAX_MONTHS
+        )
+    return months
+
+
+def _count(session: Session, statement: object) -> int:
+    return int(session.scalar(select(func.count()).select_from(statement.subquery())) or 0)  # type: ignore[attr-defined]
+
+
+def run_retention(
+    session: Session, *, now: datetime, months: int = DEFAULT_MONTHS, dry_run: bool = False
+) -> RetentionReport:
+    """Delete the texts of cohorts that ended more than ``months`` months before ``now``.
+
+    With ``dry_run`` nothing is changed and the report says what would be deleted. Each cohort
+    that had something deleted gets an audit event with the counts (never any text).
+    """
+    months = check_months(months)
+    cutoff = months_before(now.date(), months)
+    report = RetentionReport(months=months, cutoff=cutoff, dry_run=dry_run)
+    due = session.scalars(select(Cohort).where(Cohort.end_date < cutoff).order_by(Cohort.end_date))
+    for cohort in list(due):
+        enrolment_ids = list(
+            session.scalars(select(Enrolment.id).where(Enrolment.cohort_id == cohort.id))
+        )
+        if not enrolment_ids:
+            continue
+        live = select(Reflection.id).where(
+            Reflection.enrolment_id.in_(enrolment_ids), Reflection.texts_deleted_at.is_(None)
+        )
+        reflection_ids = list(session.scalars(live))
+        log_entries = _count(
+            session,
+            select(PracticeLogEntry.id).where(PracticeLogEntry.enrolment_id.in_(enrolment_ids)),
+        )
+        stashes = _count(
+            session,
+            select(StashedText.token_hash).where(StashedText.enrolment_id.in_(enrolment_ids)),
+        )
+        if not reflection_ids and not log_entries and not stashes:
+            continue
+        if dry_run:
+            versions = _count(
+                session,
+                select(ReflectionVersion.id).where(
+                    ReflectionVersion.reflection_id.in_(reflection_ids)
+                ),
+            )
+            reviews = _count(
+                session,
+                select(Review.id)
+                .join(ReflectionVersion)
+                .where(ReflectionVersion.reflection_id.in_(reflection_ids)),
+            )
+            done = CohortDone(
+                cohort.id,
+                cohort.name,
+                cohort.end_date,
+                len(reflection_ids),
+                versions,
+                reviews,
+                log_entries,
+            )
+        else:
+            blanked = erase.blank_texts(session, reflection_ids, now=now)
+            erase.delete_log_entries(session, enrolment_ids)
+            erase.delete_stashes(session, enrolment_ids)
+            session.flush()
+            done = CohortDone(
+                cohort.id,
+                cohort.name,
+                cohort.end_date,
+                blanked.reflections,
+                blanked.versions,
+                blanked.reviews,
+                log_entries,
+            )
+            audit.record(
+                session,
+                actor_id=None,
+                action="retention.delete",
+                object_type="cohort",
+                object_id=cohort.id,
+                detail=(
+                    f"months={months} reflections={done.reflections} versions={done.versions} "
+                    f"reviews={done.reviews} practice_log={done.log_entries}"
+                ),
+                now=now,
+            )
+        report.cohorts.append(done)
+    return report

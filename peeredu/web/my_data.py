@@ -1,0 +1,102 @@
+"""My data: a signed-in person downloads everything kept about them, and deletes their texts.
+
+Every route acts on the signed-in user only; no URL names a person or an object, so nobody can
+reach anyone else's data through it. Deleting asks first: a confirmation page says what will
+be deleted and what stays, and the person ticks a box to confirm.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import BooleanField
+from wtforms.validators import DataRequired
+
+from peeredu.accounts.permissions import Visitor
+from peeredu.db import utcnow
+from peeredu.extensions import current_assignments, current_curriculum, db
+from peeredu.privacy import erase, export
+from peeredu.web.forms import Form
+from peeredu.web.guards import guard
+
+
+class ConfirmForm(Form):
+    confirm = BooleanField(
+        _l("I understand that this cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+
+
+def _signed_in(visitor: Visitor) -> bool:
+    return bool(visitor.is_authenticated)
+
+
+def build_blueprint() -> Blueprint:
+    bp = Blueprint("my_data", __name__)
+    bp.before_request(guard(_signed_in))
+    bp.add_url_rule("/", view_func=index)
+    bp.add_url_rule("/export.zip", view_func=download)
+    bp.add_url_rule("/practice-log/delete", view_func=delete_log, methods=["GET", "POST"])
+    bp.add_url_rule("/reflections/delete", view_func=delete_reflections, methods=["GET", "POST"])
+    return bp
+
+
+def index() -> str:
+    return render_template("my_data/index.html", holdings=erase.holdings(db.session, current_user))
+
+
+def download() -> Response:
+    """The ZIP (GET, so that it is an ordinary download link); never cached."""
+    now = utcnow()
+    archive = export.export_user(
+        db.session,
+        current_user,
+        current_curriculum(),
+        current_assignments(),
+        actor_id=current_user.id,
+        translate=_,
+        now=now,
+    )
+    db.commit()
+    filename = f"peeredu-data-{now.date().isoformat()}.zip"
+    return Response(
+        archive,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def delete_log() -> str | BaseResponse:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        count = erase.delete_practice_log(
+            db.session, current_user, actor_id=current_user.id, now=utcnow()
+        )
+        db.commit()
+        flash(_("Your practice log is deleted (%(count)s notes).", count=count), "success")
+        return redirect(url_for(".index"))
+    return render_template(
+        "my_data/delete_log.html", form=form, holdings=erase.holdings(db.session, current_user)
+    )
+
+
+def delete_reflections() -> str | BaseResponse:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        result = erase.delete_reflections(
+            db.session, current_user, actor_id=current_user.id, now=utcnow()
+        )
+        db.commit()
+        flash(_("Your reflections are deleted (%(count)s).", count=result.total), "success")
+        return redirect(url_for(".index"))
+    return render_template(
+        "my_data/delete_reflections.html",
+        form=form,
+        holdings=erase.holdings(db.session, current_user),
+    )

@@ -1,0 +1,122 @@
+"""The signed-in session: how it starts and ends, its timeouts and the two-step fence.
+
+Signing in is one or two steps. The password step is rate-limited per client address and
+counted per account (a lock after LOGIN_MAX_FAILURES failures in a row). A user with two-step
+sign-in is then only half signed in: the session remembers who passed the password, for a few
+minutes, and nothing else is open until the code is given. A session ends on the server after
+SESSION_IDLE_TIMEOUT without requests and SESSION_ABSOLUTE_TIMEOUT after signing in.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from flask import current_app, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from peeredu.accounts import services, twofactor
+from peeredu.accounts.models import User
+from peeredu.extensions import db
+
+# Text a learner sent after their session expired waits under this key (see web.reflect).
+STASH_SESSION_KEY = "stashed_text"
+# When the session began and when it was last used (unix time), for the server-side timeouts.
+SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+# Why the last session ended ("idle" or "absolute"), told once on the login page.
+SESSION_ENDED = "session_ended"
+# Who passed the password step and waits for the second step: {"user", "version", "at", "next"}.
+PENDING_TWO_FACTOR = "two_factor_pending"
+# What a user who must set up two-step sign-in may still reach before doing so.
+ENROLMENT_ENDPOINTS = frozenset(
+    {
+        "peeredu.auth.two_factor_setup",
+        "peeredu.auth.logout",
+        "peeredu.auth.set_language",
+        "peeredu.static",
+    }
+)
+
+
+def seconds(value: timedelta | float) -> float:
+    """A duration setting: a timedelta, or seconds (as PEEREDU_* variables give it)."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def lockout_policy() -> services.LockoutPolicy:
+    config = current_app.config
+    return services.LockoutPolicy(
+        max_failures=int(config["LOGIN_MAX_FAILURES"]),
+        duration=timedelta(seconds=seconds(config["LOGIN_LOCKOUT"])),
+    )
+
+
+def two_factor_required(user: User) -> bool:
+    return twofactor.required_for(user, setting=bool(current_app.config["TWO_FACTOR_REQUIRED"]))
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths: a login link must not become a redirect to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def sign_in(user: User) -> None:
+    # A fresh session at every sign-in; only the chosen language and stashed text survive.
+    kept = {key: session[key] for key in ("locale", STASH_SESSION_KEY) if key in session}
+    session.clear()
+    session.update(kept)
+    session.permanent = True
+    session[SIGNED_IN_AT] = session[SEEN_AT] = time.time()
+    login_user(user)
+
+
+def end_session() -> None:
+    """Sign out of this browser; the chosen language survives."""
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
+def session_rules() -> Response | None:
+    """Before every request: end a session that timed out, and fence in a missing second step.
+
+    A session that ends here ends quietly: the request goes on as a signed-out one, so a
+    reflection posted by a learner who was away too long is stashed (see web.reflect) and the
+    login page says why they must sign in again.
+    """
+    if not current_user.is_authenticated:
+        return None
+    config = current_app.config
+    now = time.time()
+    signed_in_at = session.get(SIGNED_IN_AT)
+    seen_at = session.get(SEEN_AT)
+    ended = None
+    # A session without timestamps was not made by _sign_in: treat it as expired.
+    if not isinstance(signed_in_at, int | float) or not isinstance(seen_at, int | float):
+        ended = "absolute"
+    elif now - signed_in_at > seconds(config["SESSION_ABSOLUTE_TIMEOUT"]):
+        ended = "absolute"
+    elif now - seen_at > seconds(config["SESSION_IDLE_TIMEOUT"]):
+        ended = "idle"
+    if ended is not None:
+        end_session()
+        session[SESSION_ENDED] = ended
+        return None
+    session[SEEN_AT] = now
+    if (
+        request.endpoint not in ENROLMENT_ENDPOINTS
+        and two_factor_required(current_user)
+        and not twofactor.is_enabled(db.session, current_user)
+    ):
+        return redirect(url_for("peeredu.auth.two_factor_setup"))
+    return None

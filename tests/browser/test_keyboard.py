@@ -1,0 +1,157 @@
+"""Keyboard only: the reflection and review forms with Tab, Shift+Tab, Enter and Space.
+
+Every stop on the way must show where the focus is; the skip link leads to the content; form
+errors are announced and tied to their fields; the autosave status is a polite live region.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from tests.browser.steps import say
+from tests.browser.test_journeys import course, editor_path, words  # noqa: F401 -- fixture
+from tests.factories import PASSWORD
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {
+    id: el.id, name: el.getAttribute('name'), value: el.getAttribute('value'),
+    tag: el.tagName.toLowerCase(), text: (el.textContent || '').trim(),
+    visible: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+             || style.boxShadow !== 'none',
+  };
+}"""
+
+
+def focused(page: Page) -> dict[str, Any]:
+    return page.evaluate(FOCUSED)
+
+
+def tab_to(page: Page, matches: Any, *, back: bool = False, limit: int = 120) -> dict[str, Any]:
+    """Press Tab (or Shift+Tab) until ``matches(focused)``; every stop must show its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        now = focused(page)
+        if now["tag"] != "body":
+            assert now["visible"], f"no visible focus on {now}"
+        if matches(now):
+            return now
+    raise AssertionError("never reached the element with the keyboard")
+
+
+def keyboard_sign_in(page: Page, app: Flask, email: str) -> None:
+    page.goto("/login")
+    tab_to(page, lambda f: f["id"] == "email")
+    page.keyboard.type(email)
+    tab_to(page, lambda f: f["id"] == "password")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name=say(app, "Sign out"))).to_be_visible()
+
+
+def test_skip_link_is_the_first_stop_and_moves_to_the_content(app: Flask, page: Page) -> None:
+    page.goto("/login")
+    page.keyboard.press("Tab")
+    first = focused(page)
+    assert first["text"] == say(app, "Skip to content") and first["visible"]
+    expect(page.locator(".skip-link")).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "main"
+    tab_to(page, lambda f: f["id"] == "email", limit=3)
+
+
+def test_login_errors_are_announced_and_tied_to_their_fields(app: Flask, page: Page) -> None:
+    page.goto("/login")
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == say(app, "Sign in"))
+    page.keyboard.press("Enter")
+    summary = page.locator(".error-summary")
+    expect(summary).to_have_attribute("role", "alert")
+    for name in ("email", "password"):
+        box = page.locator(f"#{name}")
+        expect(box).to_have_attribute("aria-invalid", "true")
+        error = page.locator(f"#{name}-error")
+        expect(error).not_to_be_empty()
+        assert f"{name}-error" in (box.get_attribute("aria-describedby") or "").split()
+        # The summary links to the field, and following the link puts the focus there.
+        summary.locator(f"a[href='#{name}']").click()
+        expect(box).to_be_focused()
+
+
+def test_reflection_form_with_the_keyboard_and_a_polite_autosave_status(
+    app: Flask,
+    page: Page,
+    course: SimpleNamespace,  # noqa: F811
+) -> None:
+    keyboard_sign_in(page, app, "maria@example.org")
+    page.goto(editor_path(course.enrolment))
+    status = page.locator("#autosave-status")
+    expect(status).to_have_attribute("role", "status")
+    expect(status).to_have_attribute("aria-live", "polite")
+
+    tab_to(page, lambda f: f["id"] == "text")
+    page.keyboard.insert_text(words(310, "Skrevet med tastaturet."))
+    page.keyboard.type(" Slut.")
+    saved = say(app, "Saved %(time)s", time="").strip()
+    expect(status).to_contain_text(saved, timeout=15_000)
+
+    tab_to(page, lambda f: f["id"] == "anonymised")
+    page.keyboard.press("Space")
+    tab_to(page, lambda f: f["id"] == "own_choice")
+    page.keyboard.press("Space")
+    # One step back and forth again: Shift+Tab works and nothing traps the focus.
+    tab_to(page, lambda f: f["id"] == "anonymised", back=True)
+    tab_to(page, lambda f: f["id"] == "own_choice")
+    tab_to(page, lambda f: f["tag"] == "button" and f["value"] == "submit")
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_text(
+            say(app, "Your reflection is submitted and waits for feedback from your teacher.")
+        )
+    ).to_be_visible()
+
+
+def test_review_form_with_the_keyboard(
+    app: Flask,
+    browser: Any,
+    live_server: str,
+    page: Page,
+    course: SimpleNamespace,  # noqa: F811
+) -> None:
+    learner = browser.new_context(base_url=live_server).new_page()
+    keyboard_sign_in(learner, app, "maria@example.org")
+    learner.goto(editor_path(course.enrolment))
+    learner.locator("#text").fill(words(320, "Til vurdering."))
+    learner.locator("#anonymised").check()
+    learner.locator("#own_choice").check()
+    learner.get_by_role("button", name=say(app, "Submit for feedback")).click()
+    expect(learner.locator(".notice").first).to_be_visible()
+    learner.context.close()
+
+    keyboard_sign_in(page, app, "tove@example.org")
+    tab_to(page, lambda f: f["text"] == say(app, "Reflections to review"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, lambda f: f["text"] == "Maria Jensen")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("fieldset.criterion").first).to_be_visible()
+
+    criteria = page.locator("fieldset.criterion").count()
+    for _ in range(criteria):
+        # Tab enters each group of radio buttons at its first button, "met"; Space ticks it.
+        tab_to(page, lambda f: f["tag"] == "input" and f["value"] == "met")
+        page.keyboard.press("Space")
+    assert page.locator("input[value=met]:checked").count() == criteria
+    tab_to(page, lambda f: f["id"] == "overall_comment")
+    page.keyboard.type("Godt arbejde, alle kriterier er opfyldt.")
+    tab_to(page, lambda f: f["name"] == "decision" and f["value"] == "approved")
+    page.keyboard.press("Space")
+    tab_to(page, lambda f: f["tag"] == "button" and f["value"] == "release")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flashes")).to_be_visible()
+    expect(page.get_by_text(say(app, "Approved")).first).to_be_visible()

@@ -1,0 +1,48 @@
+"""Dates and numbers in each language's own format, on the learner's start page."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+from sqlalchemy import update
+
+from peeredu.accounts.models import Cohort, User
+from peeredu.curriculum import attendance
+from peeredu.db import utcnow
+from peeredu.extensions import current_curriculum, db
+from tests.browser.steps import sign_in
+from tests.browser.test_journeys import course  # noqa: F401 -- fixture
+
+# The cohort runs 1 February to 24 May 2027 (tests.factories); 5 of 6 class days present.
+EXPECTED = {
+    "da": ("1. februar 2027", "24. maj 2027", "83\N{NO-BREAK SPACE}%"),
+    "en": ("February 1, 2027", "May 24, 2027", "83%"),
+}
+
+
+@pytest.mark.parametrize("locale", ["da", "en"])
+def test_dates_and_percentages_follow_the_language(
+    app: Flask,
+    page: Page,
+    course: SimpleNamespace,  # noqa: F811
+    locale: str,
+) -> None:
+    with app.app_context():
+        cohort = db.session.get(Cohort, course.cohort.id)
+        days = attendance.plan_class_days(db.session, current_curriculum(), cohort, actor_id=None)
+        for number, day in enumerate(days[:6]):
+            status = "absent" if number == 0 else "present"
+            attendance.register(
+                db.session, day, {course.enrolment.id: status}, actor_id=None, now=utcnow()
+            )
+        db.session.execute(update(User).values(locale=locale))
+        db.session.commit()
+
+    sign_in(page, app, "maria@example.org", locale="da")  # the login page is Danish
+    start, end, percent = EXPECTED[locale]
+    overview = page.locator(".course-overview")
+    expect(overview.locator(".meta")).to_contain_text(f"{start} – {end}")
+    expect(overview.locator(".summary-value").nth(1)).to_have_text(percent)

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard peeredu/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test lint test-sqlite test-postgres i18n-extract i18n-update i18n-check clean
+.PHONY: install browser run test lint test-sqlite test-postgres i18n-extract i18n-update i18n-check clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,15 +35,25 @@ run: install
 # PostgreSQL a failure instead of a skipped run.
 test: install lint test-sqlite test-postgres
 
-lint: install
-	$(BIN)/ruff check peeredu tests migrations
-	$(BIN)/ruff format --check peeredu tests migrations/env.py
+# The browser tests (tests/browser) drive Debian's Chromium; install it when it is missing.
+# apt-get update only when the install fails without it.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL = export DEBIAN_FRONTEND=noninteractive; \
+	$(SUDO) apt-get install -y -qq $(1) >/dev/null 2>&1 || \
+	{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(1) >/dev/null; }
+browser:
+	@[ -x /usr/bin/chromium ] || { echo "== Installing chromium for the browser tests"; \
+		$(call APT_INSTALL,chromium); }
 
-test-sqlite: install
+lint: install
+	$(BIN)/ruff check peeredu tests bench migrations
+	$(BIN)/ruff format --check peeredu tests bench migrations/env.py
+
+test-sqlite: install browser
 	@echo "== Test suite on SQLite"
 	env -u PEEREDU_TEST_DATABASE_URL $(BIN)/pytest
 
-test-postgres: install
+test-postgres: install browser
 	@url="$$($(PY) tests/postgres_url.py)"; \
 	if [ -n "$$url" ]; then \
 		echo "== Test suite on PostgreSQL ($$url)"; \
@@ -54,6 +64,14 @@ test-postgres: install
 		echo "== SKIPPED: the PostgreSQL run. No PostgreSQL answered on 127.0.0.1:5432;"; \
 		echo "   set PEEREDU_TEST_DATABASE_URL=postgresql+psycopg://user@host/db to run it."; \
 	fi
+
+# The national-scale benchmark (bench/run.py): seeds or reuses cached SQLite and PostgreSQL
+# databases, serves them with gunicorn on loopback and drives each page with wrk. Options:
+# BENCH_ARGS="--scale small --duration 3" for a quick run; results in bench/results/latest.json.
+BENCH_ARGS ?=
+bench: install
+	@command -v wrk >/dev/null || { echo "== Installing wrk"; $(call APT_INSTALL,wrk); }
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Translators: extract new strings, then merge them into every catalog.
 i18n-extract: $(STAMP)

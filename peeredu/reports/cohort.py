@@ -79,17 +79,14 @@ def cohort_matrix(
     for enrolment in enrolments:
         done = completions[enrolment.id]
         required = curriculum.course.tracks[enrolment.track].modules
+        awaiting = {
+            module
+            for module, status in reflections[enrolment.id].items()
+            if status is ReflectionStatus.SUBMITTED
+        }
+        started = taught | set(reflections[enrolment.id])
         statuses = {
-            slug: progress.module_status(
-                slug,
-                done,
-                awaiting_review={
-                    module
-                    for module, status in reflections[enrolment.id].items()
-                    if status is ReflectionStatus.SUBMITTED
-                },
-                started=taught | set(reflections[enrolment.id]),
-            )
+            slug: progress.module_status(slug, done, awaiting_review=awaiting, started=started)
             for slug in [*required, *done]
         }
         rows.append(

@@ -329,12 +329,14 @@ def iter_participants(
     hr_user_id: int,
     filters: ParticipantFilter,
     *,
-    batch_size: int = 500,
+    batch_size: int = 2000,
 ) -> Iterator[ParticipantRow]:
     """Every matching participant, in the order of ``participants``, three queries a batch.
 
     Keyset batches (after the last name and id seen), not OFFSET: each batch costs the same
-    however deep into the list it is, and only one batch is held in memory.
+    however deep into the list it is, and only one batch is held in memory. Each batch sorts
+    every matching row by lower(name) (no index on it), so batches are large: 2,000 rows (a
+    few MB) made a 10,000-row export 0.9 s faster than 500 on the national data set.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")

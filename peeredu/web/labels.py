@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from flask import g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from wtforms.fields.choices import SelectChoice
@@ -58,7 +60,15 @@ STATUS_ICONS = {
 
 
 def label(value: enum.Enum) -> str:
-    return str(LABELS[value])
+    # Translated once per request: a cohort matrix or a participant list asks for the same few
+    # labels hundreds of times, and each lookup through Flask-Babel costs tens of microseconds.
+    # Keyed by locale too: mail and certificates are rendered in their reader's language.
+    translated: dict[tuple[object, enum.Enum], str] = g.setdefault("peeredu_labels", {})
+    key = (get_locale(), value)
+    found = translated.get(key)
+    if found is None:
+        found = translated[key] = str(LABELS[value])
+    return found
 
 
 def choices(enum_class: type[enum.Enum]) -> list[SelectChoice]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -76,6 +78,17 @@ class Database:
             current = (state.readers if reading else state.writers)()
             setattr(g, self._g_key, current)
         return current
+
+    @contextmanager
+    def writing_apart(self) -> Iterator[Session]:
+        """A short writing transaction of its own, committed when the block ends.
+
+        For the few writes a reading request makes (an audit event, a token's last use): on
+        SQLite a reading transaction cannot safely become a writing one.
+        """
+        with self.state().writers() as session:
+            yield session
+            session.commit()
 
     def commit(self) -> None:
         """Commit the request's work, then try to send the mail it queued."""

@@ -427,19 +427,20 @@ def export_user(
     curriculum: Curriculum,
     assignments: AssignmentSet,
     *,
-    actor_id: int,
     translate: Translate,
     now: datetime,
 ) -> bytes:
-    """The user's data as a ZIP; the export is logged (who, whose, when: no content)."""
-    data = collect(session, user, curriculum, assignments, now=now)
-    archive = build_zip(data, translate)
+    """The user's data as a ZIP (reads only; see ``record_export``)."""
+    return build_zip(collect(session, user, curriculum, assignments, now=now), translate)
+
+
+def record_export(session: Session, user_id: int, *, actor_id: int, now: datetime) -> None:
+    """Log that the data was exported (who, whose, when: no content)."""
     audit.record(
         session,
         actor_id=actor_id,
         action="privacy.export",
         object_type="user",
-        object_id=user.id,
+        object_id=user_id,
         now=now,
     )
-    return archive

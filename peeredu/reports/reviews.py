@@ -96,16 +96,10 @@ def _filtered(query: Select[Any], filters: QueueFilter) -> Select[Any]:
     return query
 
 
-def review_queue(
-    session: Session,
-    teacher_id: int,
-    filters: QueueFilter | None = None,
-    *,
-    exclude_version_id: int | None = None,
-    limit: int | None = None,
-) -> list[QueueItem]:
-    """Versions waiting for feedback in the teacher's cohorts, oldest submitted first."""
-    filters = filters or QueueFilter()
+def _queue_query(
+    teacher_id: int, filters: QueueFilter, exclude_version_id: int | None
+) -> Select[Any]:
+    """The versions waiting for feedback (latest version, feedback not released)."""
     later = aliased(ReflectionVersion)
     newest = (
         select(func.max(later.number))
@@ -139,7 +133,6 @@ def review_queue(
             ReflectionVersion.number == newest,
             or_(Review.id.is_(None), Review.released_at.is_(None)),
         )
-        .order_by(ReflectionVersion.submitted_at, ReflectionVersion.id)
     )
     query = _filtered(_taught(query, teacher_id), filters)
     if filters.flagged:
@@ -152,8 +145,23 @@ def review_queue(
         query = query.where(ReflectionVersion.submitted_at <= filters.submitted_until)
     if exclude_version_id is not None:
         query = query.where(ReflectionVersion.id != exclude_version_id)
+    return query
+
+
+def review_queue(
+    session: Session,
+    teacher_id: int,
+    filters: QueueFilter | None = None,
+    *,
+    exclude_version_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[QueueItem]:
+    """Versions waiting for feedback in the teacher's cohorts, oldest submitted first."""
+    query = _queue_query(teacher_id, filters or QueueFilter(), exclude_version_id)
+    query = query.order_by(ReflectionVersion.submitted_at, ReflectionVersion.id)
     if limit is not None:
-        query = query.limit(limit)
+        query = query.limit(limit).offset(offset)
     return [
         QueueItem(
             version_id=row[0],
@@ -172,6 +180,12 @@ def review_queue(
         )
         for row in session.execute(query)
     ]
+
+
+def queue_size(session: Session, teacher_id: int, filters: QueueFilter | None = None) -> int:
+    """How many versions wait for feedback, for the page count of the queue."""
+    waiting = _queue_query(teacher_id, filters or QueueFilter(), None).subquery()
+    return session.scalar(select(func.count()).select_from(waiting)) or 0
 
 
 def next_in_queue(session: Session, teacher_id: int, *, after_version_id: int) -> int | None:

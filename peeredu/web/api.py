@@ -27,7 +27,7 @@ from peeredu.accounts.models import EnrolmentStatus, Track
 from peeredu.certification import codes
 from peeredu.certification.models import Certificate
 from peeredu.db import utcnow
-from peeredu.extensions import Database, csrf, current_curriculum, db, limiter
+from peeredu.extensions import csrf, current_curriculum, db, limiter
 from peeredu.reports import participants as reports
 from peeredu.web import openapi
 from peeredu.web.openapi import CERTIFICATE_STATUSES, PER_PAGE_DEFAULT, PER_PAGE_MAX
@@ -125,11 +125,9 @@ def _authenticate() -> None:
     raw = _bearer_token()
     if raw is None:
         raise Unauthorized("Send an API token: Authorization: Bearer <token>.", token_sent=False)
-    # A session of its own, committed at once: last_used_at is written now and then, and on
-    # SQLite a write inside the request's reading transaction could fail on the lock upgrade.
-    with Database.state().writers() as session:
+    # last_used_at is written now and then: in a transaction of its own.
+    with db.writing_apart() as session:
         user = authenticate_token(session, raw, utcnow())
-        session.commit()
     if user is None:
         raise Unauthorized("The API token is unknown or revoked.", token_sent=True)
     g.api_user_id = user.id

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from peeredu import audit
 from peeredu.accounts.permissions import Visitor
 from peeredu.db import Base
-from peeredu.extensions import Database, db, login_manager
+from peeredu.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -67,19 +67,15 @@ def record_refusal() -> None:
         if key not in UNLOGGED_ARGS
     )
     db.session.rollback()
-    session = Database.state().writers()
     try:
-        audit.record(
-            session,
-            actor_id=actor_id,
-            action="access.denied",
-            object_type="endpoint",
-            object_id=endpoint[:64],
-            detail=f"{request.method} {target}".strip(),
-        )
-        session.commit()
+        with db.writing_apart() as session:
+            audit.record(
+                session,
+                actor_id=actor_id,
+                action="access.denied",
+                object_type="endpoint",
+                object_id=endpoint[:64],
+                detail=f"{request.method} {target}".strip(),
+            )
     except SQLAlchemyError:
-        session.rollback()
         log.exception("Could not log a refused access to %s", endpoint)
-    finally:
-        session.close()

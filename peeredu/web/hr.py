@@ -42,9 +42,10 @@ from peeredu.db import utcnow
 from peeredu.extensions import current_curriculum, db
 from peeredu.reports import participants as report
 from peeredu.reports.participants import Cell, Choice, ParticipantFilter, ParticipantRow
-from peeredu.web.forms import Form
+from peeredu.web.forms import Form, ListSelectField
 from peeredu.web.guards import guard
 from peeredu.web.labels import choices, label
+from peeredu.web.pagination import pages_of, requested_page
 
 PAGE_SIZE = 50
 PDF_ENDPOINT = "peeredu.certificates.pdf"
@@ -63,8 +64,8 @@ class ParticipantFilterForm(Form):
         csrf = False  # a search form (GET) changes nothing
 
     q = StringField(_l("Search by name"), validators=[Optional(), Length(max=200)])
-    organisation = SelectField(_l("Organisation"), validate_choice=False)
-    cohort = SelectField(_l("Cohort"), validate_choice=False)
+    organisation = ListSelectField(_l("Organisation"), validate_choice=False)
+    cohort = ListSelectField(_l("Cohort"), validate_choice=False)
     track = SelectField(
         _l("Track"),
         choices=[SelectChoice("", _l("Both tracks")), *choices(Track)],
@@ -126,17 +127,6 @@ def _options(rows: list[Choice]) -> list[SelectChoice]:
     return [SelectChoice("", _("All")), *(SelectChoice(str(row.id), row.name) for row in rows)]
 
 
-def _page_links(page: int, pages: int) -> list[int | None]:
-    """Page numbers to link: the first, the last and two either side; None marks a gap."""
-    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
-    links: list[int | None] = []
-    for number in shown:
-        if links and number - (links[-1] or 0) > 1:
-            links.append(None)
-        links.append(number)
-    return links
-
-
 # -- Pages ----------------------------------------------------------------------------------
 
 
@@ -145,7 +135,7 @@ def index() -> str | BaseResponse:
     form.organisation.choices = _options(report.scoped_organisations(db.session, current_user.id))
     form.cohort.choices = _options(report.scoped_cohorts(db.session, current_user.id))
     filters = _filters(form)
-    page = _int_or_none(request.args.get("page")) or 1
+    page = requested_page()
     rows, total = report.participants(
         db.session,
         current_curriculum(),
@@ -154,18 +144,16 @@ def index() -> str | BaseResponse:
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    pages = max(1, -(-total // PAGE_SIZE))
-    if page > pages:
-        return redirect(url_for(".index", **{**request.args.to_dict(), "page": pages}))
+    paging = pages_of(total, PAGE_SIZE, page)
+    if page > paging.pages:
+        return redirect(url_for(".index", **{**request.args.to_dict(), "page": paging.pages}))
     export_args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "hr/participants.html",
         form=form,
         rows=rows,
         total=total,
-        page=page,
-        pages=pages,
-        page_links=_page_links(page, pages),
+        paging=paging,
         export_args=export_args,
         certificate_labels=CERTIFICATE_LABELS,
         threshold=current_curriculum().course.attendance_threshold,

@@ -35,11 +35,14 @@ from peeredu.reflections.models import ReflectionVersion, Review, ReviewDecision
 from peeredu.reports import reviews
 from peeredu.web.certificates import issue_where_eligible
 from peeredu.web.emails import queue_feedback_released
-from peeredu.web.forms import Form, domain_message, show_domain_error
+from peeredu.web.forms import Form, ListSelectField, domain_message, show_domain_error
 from peeredu.web.guards import get_or_404, guard
 from peeredu.web.labels import choices
+from peeredu.web.pagination import pages_of, requested_page
 from peeredu.web.signin import safe_next
 
+# Reflections per page of the review queue, oldest first.
+QUEUE_PAGE = 50
 # Longer than any feedback needs; the form limit (MAX_FORM_MEMORY_SIZE) is far above it.
 MAX_COMMENT = 20_000
 RELEASING = frozenset({"release", "release_next"})
@@ -49,8 +52,8 @@ class QueueFilterForm(Form):
     class Meta:
         csrf = False  # a filter (GET) changes nothing
 
-    cohort = SelectField(_l("Cohort"), validate_choice=False, default="")
-    module = SelectField(_l("Module"), validate_choice=False, default="")
+    cohort = ListSelectField(_l("Cohort"), validate_choice=False, default="")
+    module = ListSelectField(_l("Module"), validate_choice=False, default="")
     track = SelectField(
         _l("Track"),
         choices=[SelectChoice("", _l("Both tracks")), *choices(Track)],
@@ -139,7 +142,7 @@ def _module_choices() -> list[SelectChoice]:
     ]
 
 
-def queue() -> str:
+def queue() -> str | Response:
     form = QueueFilterForm(request.args)
     cohorts = reviews.taught_cohorts(db.session, current_user.id)
     form.cohort.choices = [SelectChoice("", _("All my cohorts"))] + [
@@ -153,10 +156,19 @@ def queue() -> str:
         late=bool(form.late.data),
         flagged=bool(form.flagged.data),
     )
+    page = requested_page()
+    waiting = reviews.queue_size(db.session, current_user.id, filters)
+    paging = pages_of(waiting, QUEUE_PAGE, page)
+    if page > paging.pages:
+        return redirect(url_for(".queue", **{**request.args.to_dict(), "page": paging.pages}))
     return render_template(
         "review/queue.html",
         form=form,
-        items=reviews.review_queue(db.session, current_user.id, filters),
+        items=reviews.review_queue(
+            db.session, current_user.id, filters, limit=QUEUE_PAGE, offset=paging.offset
+        ),
+        paging=paging,
+        waiting=waiting,
         counts=reviews.status_counts(db.session, current_user.id, filters),
         filtered=filters != reviews.QueueFilter(),
         titles=_titles(),

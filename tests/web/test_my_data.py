@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from peeredu.audit import AuditEvent
 from peeredu.extensions import db
 from peeredu.privacy.retention import run_retention
 from peeredu.reflections.models import ReflectionVersion
@@ -60,6 +61,12 @@ def test_the_download_is_the_signed_in_persons_data_and_never_cached(
     for marker in MARKERS.values():
         assert marker in everything, marker
     assert json.loads(archive.read("data.json"))["profile"]["email"] == "l1@example.org"
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "privacy.export")
+        ).one()
+        assert (event.object_type, event.object_id) == ("user", str(world.users["owner"]))
+        assert event.detail == ""
 
     # Anyone else gets their own (empty) data, never the learner's.
     for visitor in ("peer", "teacher", "admin"):

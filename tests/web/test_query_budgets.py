@@ -42,7 +42,7 @@ BUDGETS = {
     "learner start page": 10,
     "module page": 6,
     "reflection autosave": 7,
-    "teacher review queue": 5,
+    "teacher review queue": 6,
     "review page": 14,
     "cohort matrix": 10,
     "HR participant list": 8,

@@ -383,6 +383,27 @@ def test_queue_takes_a_fixed_number_of_queries(app, tove, school, modules, state
     assert len(statements) == with_one
 
 
+def test_a_long_queue_comes_in_pages_of_fifty_oldest_first(app, tove, school, modules, make):
+    for n in range(52):
+        enrolment = make.enrolment(make.user(name=f"Deltager {n:02d}"), school.hold_a, school.org)
+        reflect(
+            app,
+            enrolment,
+            modules.first,
+            at=datetime(2027, 2, 5, 8, tzinfo=UTC) + timedelta(minutes=n),
+        )
+
+    first = page_of(tove.get(QUEUE))
+    assert queue_names(tove) == [f"Deltager {n:02d}" for n in range(50)]
+    assert "52 reflections wait for feedback" in first and "Page 1 of 2" in first
+    assert "Next page" in first and "Previous page" not in first
+    assert queue_names(tove, "?page=2") == ["Deltager 50", "Deltager 51"]
+    # The filters stay with the page; past the end goes to the last page.
+    beyond = tove.get(QUEUE + f"?cohort={school.hold_a.id}&page=7")
+    assert beyond.status_code == 302 and "page=2" in beyond.headers["Location"]
+    assert f"cohort={school.hold_a.id}" in beyond.headers["Location"]
+
+
 # == Who may see a reflection ==============================================================
 
 

@@ -230,7 +230,7 @@ def test_an_admin_removes_the_second_factor_of_someone_who_lost_their_phone(
     app, client, make_client, make, learner
 ):
     admin_secret = pyotp.random_base32()
-    admin = make.user(Role.ADMIN, email="anne@example.org")
+    admin = make.user(Role.ADMIN, email="anne@example.org", locale="en")
     with_two_factor(app, admin, secret=admin_secret)
     learner_client = make_client()
     learner_client.login("maria@example.org", PASSWORD)

@@ -17,7 +17,7 @@ import io
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, Any, Final, Literal
+from typing import IO, Any, Final, Literal, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -62,8 +62,9 @@ class ParticipantFilter:
     updated_since: datetime | None = None  # enrolment or certificate changed at/after
 
 
-@dataclass(frozen=True)
-class ParticipantRow:
+class ParticipantRow(NamedTuple):
+    """One participant as HR sees them (a named tuple: exports build ten thousand of them)."""
+
     enrolment_id: int
     user_id: int
     name: str
@@ -195,18 +196,24 @@ def _rows_statement(hr_user_id: int, filters: ParticipantFilter) -> Select[Any]:
 def _completed_counts(
     session: Session, curriculum: Curriculum, tracks: dict[int, Track]
 ) -> dict[int, int]:
-    """Required modules completed per enrolment, in one query (slugs only, no ORM objects)."""
+    """Required modules completed per enrolment, counted by the database in one query."""
     counts = dict.fromkeys(tracks, 0)
     if not tracks:
         return counts
-    required = {track: set(curriculum.course.tracks[track].modules) for track in Track}
-    for enrolment_id, slug in session.execute(
-        select(ModuleCompletion.enrolment_id, ModuleCompletion.module_slug).where(
-            ModuleCompletion.enrolment_id.in_(list(tracks))
-        )
-    ):
-        if slug in required[tracks[enrolment_id]]:
-            counts[enrolment_id] += 1
+    required = [
+        and_(Enrolment.track == track, ModuleCompletion.module_slug.in_(modules))
+        for track in Track
+        if (modules := curriculum.course.tracks[track].modules)
+    ]
+    if not required:
+        return counts
+    rows = session.execute(
+        select(ModuleCompletion.enrolment_id, func.count())
+        .join(Enrolment, Enrolment.id == ModuleCompletion.enrolment_id)
+        .where(ModuleCompletion.enrolment_id.in_(list(tracks)), or_(*required))
+        .group_by(ModuleCompletion.enrolment_id)
+    )
+    counts.update({enrolment_id: count for enrolment_id, count in rows})
     return counts
 
 
@@ -222,6 +229,7 @@ def _build(
     tracks = {row.enrolment_id: row.track for row in rows}
     completed = _completed_counts(session, curriculum, tracks)
     summaries = attendance.summaries(session, list(tracks))
+    required = {track: len(curriculum.course.tracks[track].modules) for track in Track}
     built: list[ParticipantRow] = []
     for row in rows:
         summary = summaries[row.enrolment_id]
@@ -244,7 +252,7 @@ def _build(
                 work_role=row.work_role,
                 status=row.status,
                 modules_completed=completed[row.enrolment_id],
-                modules_required=len(curriculum.course.tracks[row.track].modules),
+                modules_required=required[row.track],
                 attendance_percent=summary.percent,
                 certificate_id=row.certificate_id,
                 certificate_status=_certificate_status(row),

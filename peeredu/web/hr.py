@@ -250,18 +250,16 @@ def _record_export(kind: str, rows: int, filters: ParticipantFilter) -> None:
         parts.append(f"certified={'yes' if filters.certified else 'no'}")
     if filters.search.strip():
         parts.append("search=yes")
-    # A GET reads in a reading transaction; on SQLite, upgrading one that has read can fail
-    # at once with "database is locked", so the reads end here and the log row gets its own.
-    db.session.commit()
-    audit.record(
-        db.session,
-        actor_id=current_user.id,
-        action="hr.export",
-        object_type="user",
-        object_id=current_user.id,
-        detail=" ".join(parts),
-    )
-    db.session.commit()
+    # A GET reads; the log row gets a writing transaction of its own.
+    with db.writing_apart() as session:
+        audit.record(
+            session,
+            actor_id=current_user.id,
+            action="hr.export",
+            object_type="user",
+            object_id=current_user.id,
+            detail=" ".join(parts),
+        )
 
 
 def _filename(extension: str) -> str:

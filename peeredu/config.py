@@ -137,24 +137,27 @@ OVERRIDES_BY_ENVIRONMENT: dict[str, dict[str, Any]] = {
 }
 
 
+# The operator's details on the privacy page and the accessibility statement (web.pages).
+OPERATOR_KEYS = (
+    "OPERATOR_NAME",
+    "OPERATOR_ADDRESS",
+    "PRIVACY_CONTACT_EMAIL",
+    "DPO_CONTACT",
+    "PRIVACY_LEGAL_BASIS",
+    "ACCESSIBILITY_CONTACT_EMAIL",
+    "ACCESSIBILITY_CONTACT_PHONE",
+    "ACCESSIBILITY_STATEMENT_URL",
+    "ACCESSIBILITY_STATEMENT_DATE",
+    "ACCESSIBILITY_KNOWN_ISSUES",
+)
+
 # PEEREDU_* values are parsed as JSON so that numbers and booleans work; these are text
 # whatever they look like (a numeric secret key would break session signing, a password
 # "null" would become None).
 TEXT_SETTINGS = frozenset(
     {key for key, value in DEFAULTS.items() if isinstance(value, str)}
     | {"SECRET_KEY", "DATABASE_URL", "MAIL_USERNAME", "MAIL_PASSWORD"}
-    | {
-        "OPERATOR_NAME",
-        "OPERATOR_ADDRESS",
-        "PRIVACY_CONTACT_EMAIL",
-        "DPO_CONTACT",
-        "PRIVACY_LEGAL_BASIS",
-        "ACCESSIBILITY_CONTACT_EMAIL",
-        "ACCESSIBILITY_CONTACT_PHONE",
-        "ACCESSIBILITY_STATEMENT_URL",
-        "ACCESSIBILITY_STATEMENT_DATE",
-        "ACCESSIBILITY_KNOWN_ISSUES",
-    }
+    | set(OPERATOR_KEYS)
 )
 
 

@@ -12,19 +12,9 @@ from typing import Any
 from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 
+from peeredu.config import OPERATOR_KEYS
+
 ACCESSIBILITY_STATUSES = ("full", "partial", "none")
-OPERATOR_KEYS = (
-    "OPERATOR_NAME",
-    "OPERATOR_ADDRESS",
-    "PRIVACY_CONTACT_EMAIL",
-    "DPO_CONTACT",
-    "PRIVACY_LEGAL_BASIS",
-    "ACCESSIBILITY_CONTACT_EMAIL",
-    "ACCESSIBILITY_CONTACT_PHONE",
-    "ACCESSIBILITY_STATEMENT_URL",
-    "ACCESSIBILITY_STATEMENT_DATE",
-    "ACCESSIBILITY_KNOWN_ISSUES",
-)
 # Kept in step with the retention job's own default.
 DEFAULT_RETENTION_MONTHS = 12
 

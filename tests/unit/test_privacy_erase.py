@@ -39,6 +39,7 @@ from tests.web.test_access_table import (
     World,
     filler,
     issue_certificate,
+    release_review,
     seed_world,
     write_reflection,
 )
@@ -53,24 +54,14 @@ MARKERS = {
 
 
 def approve(app: Flask, version_id: int, teacher_id: int, *, overall: str, comment: str) -> None:
-    with app.app_context():
-        version = db.session.get(ReflectionVersion, version_id)
-        assignment = current_assignments().get(version.reflection.assignment_slug)
-        reflections.save_review(
-            db.session,
-            assignment,
-            version,
-            teacher_id=teacher_id,
-            criteria={
-                c.key: {"met": True, "comment": f"{comment} {c.key}"} for c in assignment.criteria
-            },
-            overall_comment=overall,
-            decision=ReviewDecision.APPROVED,
-            expected_lock=None,
-            release=True,
-            now=utcnow(),
-        )
-        db.session.commit()
+    release_review(
+        app,
+        version_id,
+        teacher_id,
+        overall=overall,
+        comment=comment,
+        decision=ReviewDecision.APPROVED,
+    )
 
 
 def approved_world(app: Flask, make: Factory) -> World:

@@ -142,8 +142,15 @@ def write_reflection(
 
 
 def release_review(
-    app: Flask, version_id: int, teacher_id: int, *, overall: str, comment: str
+    app: Flask,
+    version_id: int,
+    teacher_id: int,
+    *,
+    overall: str,
+    comment: str,
+    decision: ReviewDecision = ReviewDecision.NOT_YET,
 ) -> None:
+    """Release feedback (every criterion met only when approving)."""
     with app.app_context():
         version = db.session.get(ReflectionVersion, version_id)
         assignment = current_assignments().get(version.reflection.assignment_slug)
@@ -153,10 +160,11 @@ def release_review(
             version,
             teacher_id=teacher_id,
             criteria={
-                c.key: {"met": False, "comment": f"{comment} {c.key}"} for c in assignment.criteria
+                c.key: {"met": decision is ReviewDecision.APPROVED, "comment": f"{comment} {c.key}"}
+                for c in assignment.criteria
             },
             overall_comment=overall,
-            decision=ReviewDecision.NOT_YET,
+            decision=decision,
             expected_lock=None,
             release=True,
             now=utcnow(),

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from peeredu import audit
 from peeredu.accounts.models import Enrolment, EnrolmentStatus
@@ -31,6 +31,15 @@ def eligibility_of(session: Session, curriculum: Curriculum, enrolment: Enrolmen
 
 def certificate_of(session: Session, enrolment_id: int) -> Certificate | None:
     return session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment_id))
+
+
+def certificate_with_holder(session: Session, certificate_id: int) -> Certificate | None:
+    """A certificate with its enrolment and the person, in one query (PDF, revoking)."""
+    return session.scalar(
+        select(Certificate)
+        .where(Certificate.id == certificate_id)
+        .options(joinedload(Certificate.enrolment).joinedload(Enrolment.user))
+    )
 
 
 def certificates_by_enrolment(

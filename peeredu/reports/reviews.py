@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from peeredu.accounts.models import (
     Cohort,
@@ -208,6 +208,19 @@ def status_counts(
     query = _filtered(_taught(query, teacher_id), filters)
     found: dict[ReflectionStatus, int] = {status: count for status, count in session.execute(query)}
     return {status: found.get(status, 0) for status in COUNTED}
+
+
+def version_with_learner(session: Session, version_id: int) -> ReflectionVersion | None:
+    """A version with its reflection, the enrolment, the learner and the cohort, in one query."""
+    return session.scalar(
+        select(ReflectionVersion)
+        .where(ReflectionVersion.id == version_id)
+        .options(
+            joinedload(ReflectionVersion.reflection)
+            .joinedload(Reflection.enrolment)
+            .options(joinedload(Enrolment.user), joinedload(Enrolment.cohort))
+        )
+    )
 
 
 def taught_cohorts(session: Session, teacher_id: int) -> Sequence[Cohort]:

@@ -135,8 +135,8 @@ def _may_see(enrolment: Enrolment) -> bool:
 def certificate_pdf(certificate_id: int) -> BaseResponse:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    certificate = get_or_404(Certificate, certificate_id)
-    if not _may_see(certificate.enrolment) or not certificate.valid:
+    certificate = services.certificate_with_holder(db.session, certificate_id)
+    if certificate is None or not _may_see(certificate.enrolment) or not certificate.valid:
         abort(404)
     language = request.args.get("lang", "")
     if language not in current_app.config["LOCALES"]:

@@ -197,7 +197,9 @@ def notifications() -> Response:
 
 
 def _reviewable_or_404(version_id: int) -> tuple[ReflectionVersion, Enrolment, Assignment]:
-    version = get_or_404(ReflectionVersion, version_id)
+    version = reviews.version_with_learner(db.session, version_id)
+    if version is None:
+        abort(404)
     enrolment = version.reflection.enrolment
     if not permissions.can_review(db.session, current_user, enrolment):
         abort(404)

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from peeredu import outbox
-from peeredu.accounts.services import load_session_user
+from peeredu.accounts.authentication import load_session_user
 from peeredu.curriculum.content import Curriculum
 from peeredu.db import make_engine, make_sessionmaker
 from peeredu.reflections.definitions import AssignmentSet

@@ -128,7 +128,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # Failed sign-in attempts (password or second step) since the last success; when they
-    # reach the limit the account is locked until locked_until (see services.check_password).
+    # reach the limit the account is locked until locked_until (see authentication.check_password).
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
     review_notifications: Mapped[NotificationMode] = mapped_column(

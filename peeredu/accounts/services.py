@@ -7,19 +7,16 @@ flushes but never commits.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peeredu import audit
 from peeredu.accounts.models import (
-    AccountToken,
     Cohort,
     Enrolment,
     EnrolmentStatus,
@@ -27,7 +24,6 @@ from peeredu.accounts.models import (
     Organisation,
     OrganisationKind,
     Role,
-    TokenPurpose,
     Track,
     User,
     UserRole,
@@ -35,9 +31,7 @@ from peeredu.accounts.models import (
 )
 from peeredu.accounts.passwords import (
     hash_password,
-    needs_rehash,
     password_problem,
-    verify_password,
 )
 from peeredu.errors import N_, DomainError, NotFound
 
@@ -69,14 +63,14 @@ def _required_text(value: str, field: str, max_length: int) -> str:
     return value
 
 
-def _check_password(password: str, *, email: str, name: str, field: str = "password") -> str:
+def check_new_password(password: str, *, email: str, name: str, field: str = "password") -> str:
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise DomainError(problem, field=field)
     return hash_password(password)
 
 
-def _parse_roles(roles: Iterable[Role | str]) -> set[Role]:
+def parse_roles(roles: Iterable[Role | str]) -> set[Role]:
     try:
         parsed = {Role(role) for role in roles}
     except ValueError:
@@ -253,7 +247,7 @@ def create_user(
     """A user; without a password they cannot sign in until they accept an invitation."""
     email = normalise_email(email)
     name = _required_text(name, "name", 200)
-    parsed_roles = _parse_roles(roles)
+    parsed_roles = parse_roles(roles)
     locale = _parse_locale(locale)
     if get_user_by_email(session, email) is not None:
         raise DomainError(
@@ -262,7 +256,7 @@ def create_user(
             email=email,
         )
     password_hash = (
-        _check_password(password, email=email, name=name) if password is not None else None
+        check_new_password(password, email=email, name=name) if password is not None else None
     )
     user = User(email=email, name=name, locale=locale, password_hash=password_hash)
     user.role_rows = [UserRole(role=role) for role in sorted(parsed_roles)]
@@ -289,7 +283,7 @@ def update_user(
     actor_id: int,
 ) -> User:
     name = _required_text(name, "name", 200)
-    parsed_roles = _parse_roles(roles)
+    parsed_roles = parse_roles(roles)
     locale = _parse_locale(locale)
     if user.id == actor_id and Role.ADMIN in user.roles and Role.ADMIN not in parsed_roles:
         raise DomainError(N_("You cannot remove your own admin role."), field="roles")
@@ -451,300 +445,3 @@ def set_enrolment_status(
     )
     enrolment.status = status
     session.flush()
-
-
-# -- One-time tokens: invitations and password resets --------------------------------------
-
-
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def issue_token(
-    session: Session,
-    user: User,
-    purpose: TokenPurpose,
-    *,
-    now: datetime,
-    max_age: timedelta,
-    created_by_id: int | None,
-) -> str:
-    """A new one-time token; earlier unused tokens of the same purpose stop working."""
-    revoke_tokens(session, user, purpose, now=now)
-    raw = secrets.token_urlsafe(32)
-    session.add(
-        AccountToken(
-            user_id=user.id,
-            purpose=purpose,
-            token_hash=_hash_token(raw),
-            created_at=now,
-            expires_at=now + max_age,
-            created_by_id=created_by_id,
-        )
-    )
-    session.flush()
-    return raw
-
-
-def revoke_tokens(session: Session, user: User, purpose: TokenPurpose, *, now: datetime) -> int:
-    result = session.execute(
-        update(AccountToken)
-        .where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == purpose,
-            AccountToken.used_at.is_(None),
-            AccountToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
-
-
-def find_token(
-    session: Session, raw: str, purpose: TokenPurpose, *, now: datetime
-) -> AccountToken | None:
-    token = session.scalar(
-        select(AccountToken).where(
-            AccountToken.token_hash == _hash_token(raw), AccountToken.purpose == purpose
-        )
-    )
-    if token is None or not token.is_usable(now) or not token.user.active:
-        return None
-    return token
-
-
-def latest_invitation(session: Session, user: User) -> AccountToken | None:
-    return session.scalar(
-        select(AccountToken)
-        .where(AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.INVITATION)
-        .order_by(AccountToken.created_at.desc(), AccountToken.id.desc())
-        .limit(1)
-    )
-
-
-def invite(
-    session: Session,
-    *,
-    email: str,
-    name: str,
-    roles: Iterable[Role | str],
-    locale: str,
-    enrolment: EnrolmentSpec | None,
-    actor_id: int,
-    now: datetime,
-    max_age: timedelta,
-) -> tuple[User, str]:
-    """Create the account (and the enrolment, for a learner) and an invitation token."""
-    parsed_roles = _parse_roles(roles)
-    if Role.LEARNER in parsed_roles and enrolment is None:
-        raise DomainError(
-            N_("A learner needs a cohort, a track and an organisation."), field="cohort"
-        )
-    user = create_user(
-        session, email=email, name=name, roles=parsed_roles, locale=locale, actor_id=actor_id
-    )
-    if enrolment is not None:
-        enrol(session, user, enrolment, actor_id=actor_id)
-    token = issue_token(
-        session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
-    )
-    audit.record(
-        session, actor_id=actor_id, action="invitation.send", object_type="user", object_id=user.id
-    )
-    return user, token
-
-
-def resend_invitation(
-    session: Session, user: User, *, actor_id: int, now: datetime, max_age: timedelta
-) -> str:
-    if user.password_hash is not None:
-        raise DomainError(N_("%(name)s has already accepted the invitation."), name=user.name)
-    token = issue_token(
-        session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
-    )
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="invitation.resend",
-        object_type="user",
-        object_id=user.id,
-    )
-    return token
-
-
-def revoke_invitation(session: Session, user: User, *, actor_id: int, now: datetime) -> None:
-    if revoke_tokens(session, user, TokenPurpose.INVITATION, now=now) == 0:
-        raise DomainError(N_("There is no open invitation to revoke."))
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="invitation.revoke",
-        object_type="user",
-        object_id=user.id,
-    )
-
-
-def redeem_token(
-    session: Session, raw: str, purpose: TokenPurpose, *, password: str, now: datetime
-) -> User:
-    """Set the password through an invitation or reset link, which then stops working."""
-    token = find_token(session, raw, purpose, now=now)
-    if token is None:
-        raise NotFound(N_("This link has expired or has already been used."))
-    user = token.user
-    user.password_hash = _check_password(password, email=user.email, name=user.name)
-    user.session_version += 1
-    token.used_at = now
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="invitation.accept" if purpose is TokenPurpose.INVITATION else "password.reset",
-        object_type="user",
-        object_id=user.id,
-    )
-    session.flush()
-    return user
-
-
-def request_password_reset(
-    session: Session, email: str, *, now: datetime, max_age: timedelta
-) -> tuple[User, str] | None:
-    """A reset token for an active account with a password; None (silently) otherwise."""
-    user = get_user_by_email(session, email)
-    if user is None or not user.is_active:
-        return None
-    token = issue_token(
-        session, user, TokenPurpose.PASSWORD_RESET, now=now, max_age=max_age, created_by_id=None
-    )
-    return user, token
-
-
-# -- Signing in -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LockoutPolicy:
-    """After ``max_failures`` failed attempts in a row an account is locked for ``duration``."""
-
-    max_failures: int = 5
-    duration: timedelta = timedelta(minutes=15)
-
-
-def is_locked(user: User, now: datetime) -> bool:
-    return user.locked_until is not None and user.locked_until > now
-
-
-def record_failed_login(
-    session: Session,
-    user: User,
-    *,
-    now: datetime,
-    policy: LockoutPolicy,
-    action: str = "login.fail",
-) -> None:
-    """Count a failed attempt (a wrong password or second-step code); lock at the limit."""
-    audit.record(session, actor_id=None, action=action, object_type="user", object_id=user.id)
-    user.failed_logins += 1
-    if user.failed_logins >= policy.max_failures:
-        user.failed_logins = 0
-        user.locked_until = now + policy.duration
-        audit.record(
-            session,
-            actor_id=None,
-            action="login.lock",
-            object_type="user",
-            object_id=user.id,
-            detail=f"{policy.max_failures} failed attempts in a row",
-        )
-    session.flush()
-
-
-def check_password(
-    session: Session, email: str, password: str, *, now: datetime, policy: LockoutPolicy
-) -> User | None:
-    """The first step of signing in: the user for these credentials, or None.
-
-    None says nothing about why (unknown address, wrong password, inactive or locked account),
-    and a locked account is refused even with the right password, without counting.
-    """
-    user = get_user_by_email(session, email)
-    password_ok = verify_password(user.password_hash if user else None, password)
-    if user is None or is_locked(user, now):
-        return None
-    if not password_ok:
-        record_failed_login(session, user, now=now, policy=policy)
-        return None
-    assert user.password_hash is not None
-    if not user.active:
-        return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    session.flush()
-    return user
-
-
-def complete_login(session: Session, user: User, *, now: datetime) -> None:
-    """The user has passed every step: the failure count starts over."""
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    audit.record(session, actor_id=user.id, action="login", object_type="user", object_id=user.id)
-    session.flush()
-
-
-def authenticate(
-    session: Session,
-    email: str,
-    password: str,
-    *,
-    now: datetime,
-    policy: LockoutPolicy | None = None,
-) -> User | None:
-    """The user for these credentials (one-step sign-in), or None, without telling why."""
-    user = check_password(session, email, password, now=now, policy=policy or LockoutPolicy())
-    if user is not None:
-        complete_login(session, user, now=now)
-    return user
-
-
-def end_sessions(session: Session, user: User, *, actor_id: int | None = None) -> None:
-    """Every login cookie of the user stops working (they carry the old session version).
-
-    With ``actor_id`` it is recorded as an explicit "sign out everywhere".
-    """
-    user.session_version += 1
-    if actor_id is not None:
-        audit.record(
-            session,
-            actor_id=actor_id,
-            action="sessions.end_all",
-            object_type="user",
-            object_id=user.id,
-        )
-    session.flush()
-
-
-def change_password(session: Session, user: User, *, current: str, new: str) -> None:
-    """Change one's own password; every other session of the user ends."""
-    if not verify_password(user.password_hash, current):
-        raise DomainError(N_("The current password is not correct."), field="current_password")
-    user.password_hash = _check_password(
-        new, email=user.email, name=user.name, field="new_password"
-    )
-    user.session_version += 1
-    audit.record(
-        session, actor_id=user.id, action="password.change", object_type="user", object_id=user.id
-    )
-    session.flush()
-
-
-def load_session_user(session: Session, session_id: str) -> User | None:
-    """The user behind a login cookie's id ("<user id>:<session version>"), if still valid."""
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.is_active:
-        return None
-    return user

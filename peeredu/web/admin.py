@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from peeredu import outbox
-from peeredu.accounts import permissions, queries, services, twofactor
+from peeredu.accounts import invitations, permissions, queries, services, twofactor
 from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
 from peeredu.certification.services import certificates_by_enrolment
 from peeredu.db import utcnow
@@ -131,7 +131,7 @@ def invite() -> str | Response:
     _fill_enrolment_choices(form)
     if form.validate_on_submit():
         try:
-            user, token = services.invite(
+            user, token = invitations.invite(
                 db.session,
                 email=form.email.data or "",
                 name=form.name.data or "",
@@ -178,7 +178,7 @@ def user_detail(user_id: int) -> str | Response:
             return redirect(url_for(".user_detail", user_id=user.id))
     hr_form = HrScopeForm(organisations=[o.id for o in user.hr_organisations])
     hr_form.organisations.choices = _options(queries.all_organisations(db.session))
-    invitation = services.latest_invitation(db.session, user)
+    invitation = invitations.latest_invitation(db.session, user)
     enrolments = queries.enrolments_of(db.session, user.id)
     return render_template(
         "admin/user.html",
@@ -253,7 +253,7 @@ def reset_two_factor(user_id: int) -> Response:
 
 def resend_invitation(user_id: int) -> Response:
     def resend(user: User) -> None:
-        token = services.resend_invitation(
+        token = invitations.resend_invitation(
             db.session,
             user,
             actor_id=current_user.id,
@@ -268,7 +268,7 @@ def resend_invitation(user_id: int) -> Response:
 def revoke_invitation(user_id: int) -> Response:
     return _act_on_user(
         user_id,
-        lambda user: services.revoke_invitation(
+        lambda user: invitations.revoke_invitation(
             db.session, user, actor_id=current_user.id, now=utcnow()
         ),
         _("The invitation is revoked; the link no longer works."),

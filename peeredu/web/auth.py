@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
-from peeredu.accounts import services, twofactor
+from peeredu.accounts import authentication, invitations, services, twofactor
 from peeredu.accounts.models import TokenPurpose, User
 from peeredu.db import utcnow
 from peeredu.errors import DomainError, NotFound
@@ -98,7 +98,7 @@ def login() -> str | Response:
     ended = session.pop(SESSION_ENDED, None) if request.method == "GET" else None
     if form.validate_on_submit():
         now = utcnow()
-        user = services.check_password(
+        user = authentication.check_password(
             db.session,
             form.email.data or "",
             form.password.data or "",
@@ -118,7 +118,7 @@ def login() -> str | Response:
             }
             return redirect(url_for("peeredu.auth.two_factor_login"))
         if user is not None:
-            services.complete_login(db.session, user, now=now)
+            authentication.complete_login(db.session, user, now=now)
         db.commit()  # also records a failed attempt
         if user is not None:
             sign_in(user)
@@ -149,7 +149,7 @@ def _too_many_attempts(error: Exception) -> tuple[str, int, dict[str, str]]:
 def logout() -> Response:
     # Signing out ends the user's sessions in every browser, not just this cookie.
     if current_user.is_authenticated:
-        services.end_sessions(db.session, current_user)
+        authentication.end_sessions(db.session, current_user)
         db.commit()
     end_session()
     flash(_("You are signed out."), "info")
@@ -167,13 +167,13 @@ def set_language() -> Response:
 
 
 def _redeem(token: str, purpose: TokenPurpose, template: str) -> str | Response:
-    found = services.find_token(db.session, token, purpose, now=utcnow())
+    found = invitations.find_token(db.session, token, purpose, now=utcnow())
     if found is None:
         return render_template("auth/link_expired.html"), 404  # type: ignore[return-value]
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.redeem_token(
+            user = invitations.redeem_token(
                 db.session, token, purpose, password=form.password.data or "", now=utcnow()
             )
         except NotFound:
@@ -199,7 +199,7 @@ def reset_password(token: str) -> str | Response:
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        issued = services.request_password_reset(
+        issued = invitations.request_password_reset(
             db.session,
             form.email.data or "",
             now=utcnow(),
@@ -226,7 +226,7 @@ def account() -> str | Response:
     user: User = current_user._get_current_object()
     if form.validate_on_submit():
         try:
-            services.change_password(
+            authentication.change_password(
                 db.session,
                 user,
                 current=form.current_password.data or "",
@@ -250,7 +250,7 @@ def account() -> str | Response:
 @login_required
 def sign_out_everywhere() -> Response:
     user: User = current_user._get_current_object()
-    services.end_sessions(db.session, user, actor_id=user.id)
+    authentication.end_sessions(db.session, user, actor_id=user.id)
     db.commit()
     login_user(user)  # this browser stays signed in, with the new session version
     flash(_("You are signed out on all other devices."), "success")

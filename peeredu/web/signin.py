@@ -16,7 +16,7 @@ from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from peeredu.accounts import services, twofactor
+from peeredu.accounts import authentication, twofactor
 from peeredu.accounts.models import User
 from peeredu.extensions import db
 
@@ -45,9 +45,9 @@ def seconds(value: timedelta | float) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def lockout_policy() -> services.LockoutPolicy:
+def lockout_policy() -> authentication.LockoutPolicy:
     config = current_app.config
-    return services.LockoutPolicy(
+    return authentication.LockoutPolicy(
         max_failures=int(config["LOGIN_MAX_FAILURES"]),
         duration=timedelta(seconds=seconds(config["LOGIN_LOCKOUT"])),
     )

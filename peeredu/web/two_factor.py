@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from peeredu.accounts import services, twofactor
+from peeredu.accounts import authentication, twofactor
 from peeredu.accounts.models import User
 from peeredu.db import utcnow
 from peeredu.errors import DomainError
@@ -58,10 +58,10 @@ def two_factor_login() -> str | Response:
     form = RecoveryCodeForm() if recovery else TwoFactorCodeForm()
     if form.validate_on_submit():
         now = utcnow()
-        if not services.is_locked(user, now) and twofactor.verify(
+        if not authentication.is_locked(user, now) and twofactor.verify(
             db.session, user, form.code.data or "", now=now
         ):
-            services.complete_login(db.session, user, now=now)
+            authentication.complete_login(db.session, user, now=now)
             db.commit()
             sign_in(user)
             if twofactor.recovery_codes_left(db.session, user) <= 2:
@@ -70,8 +70,8 @@ def two_factor_login() -> str | Response:
                     "info",
                 )
             return redirect(safe_next(pending.get("next"), url_for("peeredu.home.index")))
-        if not services.is_locked(user, now):
-            services.record_failed_login(
+        if not authentication.is_locked(user, now):
+            authentication.record_failed_login(
                 db.session,
                 user,
                 now=now,
@@ -79,7 +79,7 @@ def two_factor_login() -> str | Response:
                 action="login.twofactor_fail",
             )
         db.commit()
-        if services.is_locked(user, now):
+        if authentication.is_locked(user, now):
             session.pop(PENDING_TWO_FACTOR, None)
             flash(
                 _("Too many failed attempts. Signing in is paused for a while; try again later."),

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
 from peeredu import demo
-from peeredu.accounts import services, twofactor
+from peeredu.accounts import invitations, services, twofactor
 from peeredu.accounts.models import TokenPurpose, User
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
@@ -129,7 +129,7 @@ def special_pages(app: Flask) -> list[str]:
         now = utcnow()
         learner = services.get_user_by_email(db.session, LEARNER)
         invited = services.get_user_by_email(db.session, CERTIFIED)
-        invitation = services.issue_token(
+        invitation = invitations.issue_token(
             db.session,
             invited,
             TokenPurpose.INVITATION,
@@ -137,7 +137,7 @@ def special_pages(app: Flask) -> list[str]:
             max_age=timedelta(days=1),
             created_by_id=None,
         )
-        reset = services.issue_token(
+        reset = invitations.issue_token(
             db.session,
             learner,
             TokenPurpose.PASSWORD_RESET,

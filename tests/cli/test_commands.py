@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from peeredu import demo, outbox
-from peeredu.accounts import services
+from peeredu.accounts import authentication, services
 from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
 from peeredu.db import utcnow
 from peeredu.extensions import db
@@ -46,7 +46,7 @@ def count(app: Flask, model: Any) -> int:
 
 def can_sign_in(app: Flask, email: str, password: str) -> bool:
     with app.app_context():
-        return services.authenticate(db.session, email, password, now=utcnow()) is not None
+        return authentication.authenticate(db.session, email, password, now=utcnow()) is not None
 
 
 def get_user(app: Flask, email: str) -> User | None:

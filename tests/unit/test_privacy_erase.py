@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from peeredu import outbox
-from peeredu.accounts import api_tokens, services
+from peeredu.accounts import api_tokens, authentication, invitations
 from peeredu.accounts.models import Enrolment, TokenPurpose, User
 from peeredu.audit import AuditEvent
 from peeredu.certification import services as certificate_services
@@ -253,7 +253,7 @@ def test_anonymising_removes_the_person_and_keeps_the_certificate_verifiable(
     with app.app_context():
         session = db.session
         owner = session.get(User, world.users["owner"])
-        services.issue_token(
+        invitations.issue_token(
             session,
             owner,
             TokenPurpose.PASSWORD_RESET,
@@ -281,7 +281,9 @@ def test_anonymising_removes_the_person_and_keeps_the_certificate_verifiable(
         assert owner.email.endswith(".invalid")
         assert owner.password_hash is None and not owner.active and not owner.is_active
         assert owner.anonymised_at is not None
-        assert services.authenticate(session, "l1@example.org", PASSWORD, now=utcnow()) is None
+        assert (
+            authentication.authenticate(session, "l1@example.org", PASSWORD, now=utcnow()) is None
+        )
         # The code on the paper certificate still verifies.
         code, found = certificate_services.find_by_code(session, certificate.code)
         assert found is not None and found.valid

@@ -20,8 +20,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from peeredu.accounts import api_tokens
-from peeredu.accounts import services as account_services
+from peeredu.accounts import api_tokens, invitations
 from peeredu.accounts.models import Enrolment, Role, TokenPurpose, User
 from peeredu.certification import services as certificate_services
 from peeredu.curriculum import attendance
@@ -231,7 +230,7 @@ def seed_extras(app: Flask, people: dict[str, Any]) -> dict[str, Any]:
             session.flush()
             extras["api_token_ids"][visitor] = token.id
             extras["api_tokens"][visitor] = raw
-        pending, invitation = account_services.invite(
+        pending, invitation = invitations.invite(
             session,
             email="pending@example.org",
             name="Pia Pending",
@@ -242,7 +241,7 @@ def seed_extras(app: Flask, people: dict[str, Any]) -> dict[str, Any]:
             now=now,
             max_age=timedelta(days=7),
         )
-        reset = account_services.issue_token(
+        reset = invitations.issue_token(
             session,
             session.get(User, users["owner"].id),
             TokenPurpose.PASSWORD_RESET,

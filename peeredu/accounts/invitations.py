@@ -1,0 +1,189 @@
+"""Invitation and password-reset links: single-use tokens, stored hashed, that expire.
+
+Like every accounts function: takes the session and the time, validates before it changes
+anything, raises DomainError naming the field, flushes but never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from peeredu import audit
+from peeredu.accounts import services
+from peeredu.accounts.models import (
+    AccountToken,
+    Role,
+    TokenPurpose,
+    User,
+)
+from peeredu.errors import N_, DomainError, NotFound
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(
+    session: Session,
+    user: User,
+    purpose: TokenPurpose,
+    *,
+    now: datetime,
+    max_age: timedelta,
+    created_by_id: int | None,
+) -> str:
+    """A new one-time token; earlier unused tokens of the same purpose stop working."""
+    revoke_tokens(session, user, purpose, now=now)
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_hash_token(raw),
+            created_at=now,
+            expires_at=now + max_age,
+            created_by_id=created_by_id,
+        )
+    )
+    session.flush()
+    return raw
+
+
+def revoke_tokens(session: Session, user: User, purpose: TokenPurpose, *, now: datetime) -> int:
+    result = session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def find_token(
+    session: Session, raw: str, purpose: TokenPurpose, *, now: datetime
+) -> AccountToken | None:
+    token = session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == _hash_token(raw), AccountToken.purpose == purpose
+        )
+    )
+    if token is None or not token.is_usable(now) or not token.user.active:
+        return None
+    return token
+
+
+def latest_invitation(session: Session, user: User) -> AccountToken | None:
+    return session.scalar(
+        select(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.INVITATION)
+        .order_by(AccountToken.created_at.desc(), AccountToken.id.desc())
+        .limit(1)
+    )
+
+
+def invite(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    roles: Iterable[Role | str],
+    locale: str,
+    enrolment: services.EnrolmentSpec | None,
+    actor_id: int,
+    now: datetime,
+    max_age: timedelta,
+) -> tuple[User, str]:
+    """Create the account (and the enrolment, for a learner) and an invitation token."""
+    parsed_roles = services.parse_roles(roles)
+    if Role.LEARNER in parsed_roles and enrolment is None:
+        raise DomainError(
+            N_("A learner needs a cohort, a track and an organisation."), field="cohort"
+        )
+    user = services.create_user(
+        session, email=email, name=name, roles=parsed_roles, locale=locale, actor_id=actor_id
+    )
+    if enrolment is not None:
+        services.enrol(session, user, enrolment, actor_id=actor_id)
+    token = issue_token(
+        session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
+    )
+    audit.record(
+        session, actor_id=actor_id, action="invitation.send", object_type="user", object_id=user.id
+    )
+    return user, token
+
+
+def resend_invitation(
+    session: Session, user: User, *, actor_id: int, now: datetime, max_age: timedelta
+) -> str:
+    if user.password_hash is not None:
+        raise DomainError(N_("%(name)s has already accepted the invitation."), name=user.name)
+    token = issue_token(
+        session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
+    )
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="invitation.resend",
+        object_type="user",
+        object_id=user.id,
+    )
+    return token
+
+
+def revoke_invitation(session: Session, user: User, *, actor_id: int, now: datetime) -> None:
+    if revoke_tokens(session, user, TokenPurpose.INVITATION, now=now) == 0:
+        raise DomainError(N_("There is no open invitation to revoke."))
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="invitation.revoke",
+        object_type="user",
+        object_id=user.id,
+    )
+
+
+def redeem_token(
+    session: Session, raw: str, purpose: TokenPurpose, *, password: str, now: datetime
+) -> User:
+    """Set the password through an invitation or reset link, which then stops working."""
+    token = find_token(session, raw, purpose, now=now)
+    if token is None:
+        raise NotFound(N_("This link has expired or has already been used."))
+    user = token.user
+    user.password_hash = services.check_new_password(password, email=user.email, name=user.name)
+    user.session_version += 1
+    token.used_at = now
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="invitation.accept" if purpose is TokenPurpose.INVITATION else "password.reset",
+        object_type="user",
+        object_id=user.id,
+    )
+    session.flush()
+    return user
+
+
+def request_password_reset(
+    session: Session, email: str, *, now: datetime, max_age: timedelta
+) -> tuple[User, str] | None:
+    """A reset token for an active account with a password; None (silently) otherwise."""
+    user = services.get_user_by_email(session, email)
+    if user is None or not user.is_active:
+        return None
+    token = issue_token(
+        session, user, TokenPurpose.PASSWORD_RESET, now=now, max_age=max_age, created_by_id=None
+    )
+    return user, token

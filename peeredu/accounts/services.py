@@ -1,5 +1,8 @@
 """What can be done with accounts. Shared by the web views, the CLI and the demo data.
 
+Organisations, cohorts, users and enrolments; invitation and reset links live in
+``invitations``, signing in in ``authentication``, two-step sign-in in ``twofactor``.
+
 Every function takes the session, the acting user's id and (where time matters) the time; it
 validates everything before it changes anything, raises DomainError naming the field, and
 flushes but never commits.

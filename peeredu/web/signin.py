@@ -101,7 +101,7 @@ def session_rules() -> Response | None:
     signed_in_at = session.get(SIGNED_IN_AT)
     seen_at = session.get(SEEN_AT)
     ended = None
-    # A session without timestamps was not made by _sign_in: treat it as expired.
+    # A session without timestamps was not made by sign_in: treat it as expired.
     if not isinstance(signed_in_at, int | float) or not isinstance(seen_at, int | float):
         ended = "absolute"
     elif now - signed_in_at > seconds(config["SESSION_ABSOLUTE_TIMEOUT"]):

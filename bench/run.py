@@ -42,13 +42,10 @@ from alembic import command as alembic_command
 from sqlalchemy import select
 
 from peeredu import create_app, demo_national
-from peeredu.accounts.api_tokens import create_token
 from peeredu.accounts.models import Enrolment, User
-from peeredu.certification.models import Certificate
 from peeredu.cli import alembic_config
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
-from peeredu.reflections.models import Reflection, ReflectionStatus, ReflectionVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -183,52 +180,35 @@ AUTOSAVE_ASSIGNMENT = "peer-stoette-paa-min-arbejdsplads"  # the capstone: not b
 
 
 def find_focus(url: str, scale: str) -> Focus:
-    logins = demo_national.focus_logins(demo_national.SCALES[scale])
     app = create_app({"ENVIRONMENT": "development", "SECRET_KEY": SECRET, "DATABASE_URL": url})
     with app.app_context():
         session = db.session
-        learner = session.scalars(
-            select(Enrolment).join(User).where(User.email == logins.learner)
-        ).one()
-        reflection = session.scalars(
-            select(Reflection).where(Reflection.enrolment_id == learner.id).limit(1)
-        ).one()
-        version_id = session.scalar(
-            select(ReflectionVersion.id)
-            .join(Reflection)
-            .join(Enrolment)
-            .where(
-                Enrolment.cohort_id == learner.cohort_id,
-                Reflection.status == ReflectionStatus.SUBMITTED,
-            )
-            .limit(1)
+        found = demo_national.focus_objects(
+            session,
+            demo_national.SCALES[scale],
+            token_name=f"bench {time.time():.0f}",
+            now=utcnow(),
         )
-        certificate = session.scalars(
-            select(Certificate).join(Enrolment).join(User).where(User.email == logins.graduate)
-        ).one()
         classmates = session.execute(
             select(User.email, Enrolment.id)
             .join(Enrolment)
-            .where(Enrolment.cohort_id == learner.cohort_id)
+            .where(Enrolment.cohort_id == found.cohort_id)
             .order_by(Enrolment.id)
             .limit(8)
         ).all()
-        hr = session.scalars(select(User).where(User.email == logins.hr)).one()
-        _, token = create_token(session, hr, f"bench {time.time():.0f}", utcnow())
         session.commit()
-        focus = Focus(
-            learner_enrolment=learner.id,
-            module_slug=reflection.module_slug,
-            cohort_id=learner.cohort_id,
-            version_id=version_id or 0,
-            certificate_id=certificate.id,
-            code=certificate.code,
-            api_token=token,
-            hr_page=3 if scale == "national" else 1,
-            autosave=[(email, enrolment_id) for email, enrolment_id in classmates],
-        )
     db.state(app).engine.dispose()
-    return focus
+    return Focus(
+        learner_enrolment=found.enrolment_id,
+        module_slug=found.module_slug,
+        cohort_id=found.cohort_id,
+        version_id=found.version_id,
+        certificate_id=found.certificate_id,
+        code=found.code,
+        api_token=found.api_token,
+        hr_page=3 if scale == "national" else 1,
+        autosave=[(email, enrolment_id) for email, enrolment_id in classmates],
+    )
 
 
 # -- HTTP on loopback ------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
+from peeredu.accounts.api_tokens import create_token
 from peeredu.accounts.models import (
     Cohort,
     Enrolment,
@@ -143,6 +144,60 @@ def focus_logins(scale: Scale) -> FocusLogins:
         hr=f"hr000@{DOMAIN}",
         hr_national=f"hr001@{DOMAIN}",
         graduate=f"learner{graduate:05d}@{DOMAIN}",
+    )
+
+
+@dataclass(frozen=True)
+class FocusObjects:
+    """The objects behind the benchmarked pages, found in a seeded database."""
+
+    enrolment_id: int  # the focus learner's
+    cohort_id: int
+    module_slug: str  # of a reflection the learner can still edit, if any
+    assignment_slug: str
+    version_id: int  # a version waiting for feedback in the focus cohort
+    certificate_id: int  # the graduate's
+    code: str
+    api_token: str  # a fresh token of the focus HR user
+
+
+def focus_objects(
+    session: Session, scale: Scale, *, token_name: str, now: datetime
+) -> FocusObjects:
+    """Find the focus people's objects (and make an API token; the caller commits)."""
+    logins = focus_logins(scale)
+    enrolment = session.scalars(
+        select(Enrolment).join(User).where(User.email == logins.learner)
+    ).one()
+    editable = [ReflectionStatus.DRAFT, ReflectionStatus.NOT_YET_APPROVED]
+    mine = select(Reflection).where(Reflection.enrolment_id == enrolment.id).limit(1)
+    reflection = session.scalar(mine.where(Reflection.status.in_(editable))) or session.scalar(mine)
+    version_id = session.scalar(
+        select(ReflectionVersion.id)
+        .join(Reflection)
+        .join(Enrolment)
+        .where(
+            Enrolment.cohort_id == enrolment.cohort_id,
+            Reflection.status == ReflectionStatus.SUBMITTED,
+        )
+        .limit(1)
+    )
+    certificate = session.scalars(
+        select(Certificate).join(Enrolment).join(User).where(User.email == logins.graduate)
+    ).one()
+    if reflection is None or version_id is None:
+        raise LookupError("the seeded data lacks the focus learner's reflections")
+    hr = session.scalars(select(User).where(User.email == logins.hr)).one()
+    _, token = create_token(session, hr, token_name, now)
+    return FocusObjects(
+        enrolment_id=enrolment.id,
+        cohort_id=enrolment.cohort_id,
+        module_slug=reflection.module_slug,
+        assignment_slug=reflection.assignment_slug,
+        version_id=version_id,
+        certificate_id=certificate.id,
+        code=certificate.code,
+        api_token=token,
     )
 
 

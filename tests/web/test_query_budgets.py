@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.test import TestResponse
 
 from peeredu import create_app, demo_national
-from peeredu.accounts.api_tokens import create_token
 from peeredu.accounts.models import Enrolment, User
 from peeredu.certification.models import Certificate
 from peeredu.certification.services import eligibility_of
@@ -32,7 +30,7 @@ from peeredu.db import utcnow
 from peeredu.extensions import Database, current_assignments, current_curriculum, db
 from peeredu.markup import render_markdown
 from peeredu.models import metadata
-from peeredu.reflections.models import Reflection, ReflectionStatus, ReflectionVersion
+from peeredu.reflections.models import ReflectionVersion
 from peeredu.reflections.services import word_count
 from peeredu.reports import reviews
 from tests.conftest import Client, app_config
@@ -56,60 +54,13 @@ BUDGETS = {
 }
 
 
-@dataclass
-class Focus:
-    """Ids of the focus people's objects in one seeded database."""
-
-    enrolment_id: int
-    module_slug: str
-    assignment_slug: str
-    cohort_id: int
-    version_id: int
-    certificate_id: int
-    code: str
-    api_token: str
-
-
-def _focus(app: Flask, scale: demo_national.Scale) -> Focus:
-    logins = demo_national.focus_logins(scale)
+def _focus(app: Flask, scale: demo_national.Scale) -> demo_national.FocusObjects:
     with app.app_context():
-        session = db.session
-        enrolment = session.scalar(select(Enrolment).join(User).where(User.email == logins.learner))
-        assert enrolment is not None
-        reflection = session.scalar(
-            select(Reflection).where(
-                Reflection.enrolment_id == enrolment.id,
-                Reflection.status.in_([ReflectionStatus.DRAFT, ReflectionStatus.NOT_YET_APPROVED]),
-            )
-        ) or session.scalar(select(Reflection).where(Reflection.enrolment_id == enrolment.id))
-        assert reflection is not None
-        version_id = session.scalar(
-            select(ReflectionVersion.id)
-            .join(Reflection)
-            .join(Enrolment)
-            .where(
-                Enrolment.cohort_id == enrolment.cohort_id,
-                Reflection.status == ReflectionStatus.SUBMITTED,
-            )
-            .limit(1)
+        focus = demo_national.focus_objects(
+            db.session, scale, token_name="budget test", now=utcnow()
         )
-        certificate = session.scalar(
-            select(Certificate).join(Enrolment).join(User).where(User.email == logins.graduate)
-        )
-        assert version_id is not None and certificate is not None
-        hr = session.scalar(select(User).where(User.email == logins.hr))
-        _, token = create_token(session, hr, "budget test", utcnow())
-        session.commit()
-        return Focus(
-            enrolment_id=enrolment.id,
-            module_slug=reflection.module_slug,
-            assignment_slug=reflection.assignment_slug,
-            cohort_id=enrolment.cohort_id,
-            version_id=version_id,
-            certificate_id=certificate.id,
-            code=certificate.code,
-            api_token=token,
-        )
+        db.session.commit()
+        return focus
 
 
 def _login(app: Flask, email: str) -> Client:
@@ -120,7 +71,7 @@ def _login(app: Flask, email: str) -> Client:
     return client
 
 
-def _autosave(client: Client, focus: Focus) -> Callable[[], TestResponse]:
+def _autosave(client: Client, focus: demo_national.FocusObjects) -> Callable[[], TestResponse]:
     path = f"/learn/{focus.enrolment_id}/assignments/{focus.assignment_slug}"
     page = client.get(path).get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
@@ -136,7 +87,7 @@ def _autosave(client: Client, focus: Focus) -> Callable[[], TestResponse]:
     return lambda: client.post(path, data=data, headers={"Accept": "application/json"})
 
 
-def _field_keys(client: Client, focus: Focus) -> list[str]:
+def _field_keys(client: Client, focus: demo_national.FocusObjects) -> list[str]:
     with client.application.app_context():
         found = current_assignments().get(focus.assignment_slug)
         return [f.key for f in found.fields] if found else []

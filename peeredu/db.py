@@ -8,8 +8,9 @@ update, or fail with "database is locked" because busy_timeout does not cover lo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
@@ -58,6 +59,15 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Class days and due dates are dates in Copenhagen, where the course is taught.
+COURSE_TIMEZONE = ZoneInfo("Europe/Copenhagen")
+
+
+def local_date(now: datetime) -> date:
+    """The course's calendar date at the moment ``now`` (a class day starts at local midnight)."""
+    return now.astimezone(COURSE_TIMEZONE).date()
 
 
 # The execution option that makes a SQLite transaction take the write lock when it begins.

@@ -1,4 +1,9 @@
-"""Demo data: two organisations, one cohort, a teacher, HR per organisation, learners, an admin.
+"""Demo data: two organisations, two cohorts, a teacher, HR per organisation, learners, an admin.
+
+The story is true to the rules: the cohort under way has held a few of its class days and
+nobody in it has a certificate; the finished cohort has held all of them, and its learner who
+attended at least the threshold and had every reflection approved has her certificate, issued
+by the approval that completed the last condition (no shortcut).
 
 ``seed`` is idempotent: what exists (matched by email or name) is left as it is.
 """
@@ -23,8 +28,8 @@ from peeredu.accounts.models import (
 )
 from peeredu.certification import services as certification
 from peeredu.curriculum import attendance
-from peeredu.curriculum.attendance import AttendanceStatus
 from peeredu.curriculum.content import Curriculum
+from peeredu.curriculum.records import AttendanceStatus
 from peeredu.db import utcnow
 from peeredu.reflections import services as reflections
 from peeredu.reflections.definitions import Assignment, AssignmentSet
@@ -41,7 +46,8 @@ TWO_FACTOR_HELP = (
     "With PEEREDU_TWO_FACTOR_REQUIRED=true make run, the admin, teacher and HR accounts must "
     "set up two-step sign-in at their first sign-in."
 )
-COHORT_NAME = "Demohold forår"
+COHORT_NAME = "Demohold forår"  # under way
+COMPLETED_COHORT_NAME = "Demohold efterår"  # finished four weeks ago
 
 ORGANISATIONS = (
     ("Region Hovedstadens Psykiatri", OrganisationKind.REGION),
@@ -58,6 +64,7 @@ class DemoPerson:
     # For learners: (organisation index, track, work role); for HR: organisation index.
     enrolment: tuple[int, Track, str] | None = None
     hr_organisation: int | None = None
+    cohort: str = COHORT_NAME
 
 
 PEOPLE = (
@@ -110,6 +117,7 @@ PEOPLE = (
         (Role.LEARNER,),
         "learner, completed (certificate)",
         enrolment=(0, Track.PEER, "paid_peer"),
+        cohort=COMPLETED_COHORT_NAME,
     ),
 )
 
@@ -148,7 +156,8 @@ JOURNEYS: dict[str, tuple[str, ...]] = {
     f"peer@{DEMO_DOMAIN}": ("approved", "approved", "submitted", "draft"),
     f"frivillig@{DEMO_DOMAIN}": ("approved", "draft"),
     f"kollega@{DEMO_DOMAIN}": ("approved", "not_yet"),
-    # Every reflection approved: with her attendance, the certificate is issued.
+    # Every reflection approved: with her attendance (15 of 16 days), the last approval
+    # issues the certificate.
     f"faerdig@{DEMO_DOMAIN}": ("approved",) * 10,
 }
 
@@ -215,6 +224,7 @@ def _reflection(
     approved = stage == "approved"
     reflections.save_review(
         session,
+        curriculum,
         assignment,
         version,
         teacher_id=teacher.id,
@@ -236,7 +246,14 @@ def _reflection(
     )
 
 
-def _course_under_way(
+# Who was away on which held class day (by its number from 0), and whether they said so.
+ABSENCES: dict[str, dict[int, AttendanceStatus]] = {
+    f"kollega@{DEMO_DOMAIN}": {1: AttendanceStatus.ABSENT_WITH_NOTICE},
+    f"faerdig@{DEMO_DOMAIN}": {6: AttendanceStatus.ABSENT_WITH_NOTICE},
+}
+
+
+def _course(
     session: Session,
     curriculum: Curriculum,
     assignments: AssignmentSet,
@@ -244,24 +261,40 @@ def _course_under_way(
     teacher: User,
     today: date,
 ) -> None:
-    """Class days from the course plan, attendance for those held, reflections under way."""
+    """Class days from the course plan, attendance for those held, then the reflections.
+
+    Certificates are not issued here: the operations issue them when the rule is met.
+    """
     days = attendance.plan_class_days(session, curriculum, cohort, actor_id=teacher.id)
     enrolments = list(session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)))
     now = utcnow()
     for number, day in enumerate(d for d in days if d.date <= today):
-        statuses = {e.id: AttendanceStatus.PRESENT for e in enrolments}
-        if number == 1:  # one learner was ill once, and said so
-            for enrolment in enrolments:
-                if enrolment.user.email == f"kollega@{DEMO_DOMAIN}":
-                    statuses[enrolment.id] = AttendanceStatus.ABSENT_WITH_NOTICE
-        attendance.register(session, day, statuses, actor_id=teacher.id, now=now)
+        statuses = {
+            e.id: ABSENCES.get(e.user.email, {}).get(number, AttendanceStatus.PRESENT)
+            for e in enrolments
+        }
+        attendance.register(session, curriculum, day, statuses, actor_id=teacher.id, now=now)
     for enrolment in enrolments:
         stages = JOURNEYS.get(enrolment.user.email, ())
         for module, stage in zip(curriculum.modules_for(enrolment.track), stages, strict=False):
             assignment = assignments.for_module(module.slug)
             if assignment is not None:
                 _reflection(session, curriculum, assignment, enrolment, teacher, stage, now)
-        certification.issue_if_eligible(session, curriculum, enrolment, now=now)
+
+
+def _cohort(session: Session, name: str, start: date, teacher: User) -> tuple[Cohort, bool]:
+    existing = session.scalar(select(Cohort).where(Cohort.name == name))
+    if existing is not None:
+        return existing, False
+    created = services.create_cohort(
+        session,
+        name=name,
+        start_date=start,
+        end_date=start + timedelta(weeks=16),
+        teacher_ids=[teacher.id],
+        actor_id=None,
+    )
+    return created, True
 
 
 def seed(
@@ -269,21 +302,15 @@ def seed(
 ) -> list[DemoLogin]:
     organisations = [_organisation(session, name, kind) for name, kind in ORGANISATIONS]
     users = {person.email: _user(session, person) for person in PEOPLE}
-
-    cohort = session.scalar(select(Cohort).where(Cohort.name == COHORT_NAME))
-    new_cohort = cohort is None
     teacher, _ = users[f"underviser@{DEMO_DOMAIN}"]
-    if cohort is None:
-        # A cohort that started recently, so the demo shows a course under way.
-        start = today - timedelta(days=14)
-        cohort = services.create_cohort(
-            session,
-            name=COHORT_NAME,
-            start_date=start,
-            end_date=start + timedelta(weeks=16),
-            teacher_ids=[teacher.id],
-            actor_id=None,
-        )
+    cohorts = {
+        # Started recently, so the demo shows a course under way.
+        COHORT_NAME: _cohort(session, COHORT_NAME, today - timedelta(days=14), teacher),
+        # Ended four weeks ago: every class day is held.
+        COMPLETED_COHORT_NAME: _cohort(
+            session, COMPLETED_COHORT_NAME, today - timedelta(weeks=20), teacher
+        ),
+    }
 
     for person in PEOPLE:
         user, created = users[person.email]
@@ -295,7 +322,7 @@ def seed(
                 session,
                 user,
                 services.EnrolmentSpec(
-                    cohort_id=cohort.id,
+                    cohort_id=cohorts[person.cohort][0].id,
                     organisation_id=organisations[org_index].id,
                     track=track,
                     work_role=work_role,
@@ -308,8 +335,9 @@ def seed(
             )
         if person.email == DEMO_TWO_FACTOR_EMAIL:
             twofactor.enable_with_secret(session, user, DEMO_TWO_FACTOR_SECRET, now=utcnow())
-    if new_cohort:
-        _course_under_way(session, curriculum, assignments, cohort, teacher, today)
+    for cohort, new in cohorts.values():
+        if new:
+            _course(session, curriculum, assignments, cohort, teacher, today)
     return [DemoLogin(person.description, person.email) for person in PEOPLE]
 
 

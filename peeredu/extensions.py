@@ -12,7 +12,7 @@ import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import flask_mail
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from peeredu import outbox
 from peeredu.accounts.authentication import load_session_user
 from peeredu.curriculum.content import Curriculum
-from peeredu.db import make_engine, make_sessionmaker
+from peeredu.db import make_engine, make_sessionmaker, utcnow
 from peeredu.reflections.definitions import AssignmentSet
 
 log = logging.getLogger(__name__)
@@ -178,6 +178,16 @@ login_manager = LoginManager()
 @login_manager.user_loader
 def _load_user(session_id: str):  # type: ignore[no-untyped-def]
     return load_session_user(db.session, session_id)
+
+
+def current_time() -> datetime:
+    """Now, by the app's clock: real time, unless ``CLOCK`` (a callable) is configured.
+
+    Tests set ``CLOCK`` to move the course's calendar instead of sleeping or waiting for a
+    date; the views that depend on today's date (registering a class day) read it here.
+    """
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock is not None else utcnow()
 
 
 def current_curriculum() -> Curriculum:

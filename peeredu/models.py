@@ -17,8 +17,12 @@ from peeredu.accounts.models import (  # noqa: F401
 from peeredu.accounts.twofactor import RecoveryCode, TwoFactor  # noqa: F401
 from peeredu.audit import AuditEvent  # noqa: F401
 from peeredu.certification.models import Certificate  # noqa: F401
-from peeredu.curriculum.attendance import Attendance, ClassDay  # noqa: F401
-from peeredu.curriculum.progress import ModuleCompletion  # noqa: F401
+from peeredu.curriculum.records import (  # noqa: F401
+    Attendance,
+    AttendanceException,
+    ClassDay,
+    ModuleCompletion,
+)
 from peeredu.db import Base
 from peeredu.outbox import OutboxMessage  # noqa: F401
 from peeredu.reflections.models import (  # noqa: F401

@@ -13,6 +13,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -172,6 +173,29 @@ def app_config(database_url: str, smtp_port: int) -> dict[str, Any]:
         "MAIL_TIMEOUT": 5,
         "DEFAULT_LOCALE": "da",
     }
+
+
+class Clock:
+    """A clock the test sets and moves: given to the app as ``CLOCK``, so no test waits.
+
+    ``app_overrides`` can ask for the ``clock`` fixture: ``return {"CLOCK": clock}``.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Two days into the factory's cohort (2027-02-01): its first two class days are held."""
+    return Clock(datetime(2027, 2, 3, 18, 0, tzinfo=UTC))
 
 
 @pytest.fixture

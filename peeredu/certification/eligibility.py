@@ -1,7 +1,8 @@
 """The course's completion rule, as one pure function that also says what is missing.
 
-Completed = attendance at or above the course's threshold, every required module of the
-learner's track completed, and the capstone approved (DOMAIN.md, "Certification").
+Completed = attendance at or above the course's threshold of the *planned* class days (or a
+teacher's attendance exception), every required module of the learner's track completed, and
+the capstone approved (DOMAIN.md, "Certification").
 """
 
 from __future__ import annotations
@@ -10,20 +11,20 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from peeredu.accounts.models import Track
-from peeredu.curriculum.attendance import AttendanceSummary
 from peeredu.curriculum.content import Curriculum
+from peeredu.curriculum.records import AttendanceSummary
 
 
 @dataclass(frozen=True)
 class Eligibility:
     missing_modules: tuple[str, ...]  # required module slugs not completed, in track order
     capstone_missing: bool
-    attendance_percent: int | None  # None until attendance has been registered
+    attendance: AttendanceSummary
     threshold: int
 
     @property
     def attendance_met(self) -> bool:
-        return self.attendance_percent is not None and self.attendance_percent >= self.threshold
+        return self.attendance.meets(self.threshold)
 
     @property
     def eligible(self) -> bool:
@@ -44,6 +45,6 @@ def eligibility(
             slug for slug in required if slug not in completed and slug != capstone
         ),
         capstone_missing=capstone is not None and capstone not in completed,
-        attendance_percent=attendance.percent,
+        attendance=attendance,
         threshold=curriculum.course.attendance_threshold,
     )

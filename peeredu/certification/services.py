@@ -1,15 +1,22 @@
 """Issuing, revoking and looking up certificates.
 
-``issue_if_eligible`` is called wherever a condition can become true (a module completed, an
-approval, attendance registered) so the certificate is issued in the same transaction as the
-last condition. The callers queue the email after it (web.emails) and commit.
+``settle`` is the one place that decides and issues. Every domain operation that can complete
+the last condition (an approval, attendance registered, a module completed or overridden, an
+attendance exception, a class day cancelled or moved, a module reopened) calls it inside its
+own transaction, so no view can forget it. It locks the enrolment rows first and reads the
+conditions after the lock: of two concurrent final events, the second waits for the first and
+then sees its change, so exactly one certificate is issued and neither event misses it.
+
+Issuing sends ``certificate_issued``; the web layer queues the learner's email on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
+from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -18,15 +25,32 @@ from peeredu.accounts.models import Enrolment, EnrolmentStatus
 from peeredu.certification import codes
 from peeredu.certification.eligibility import Eligibility, eligibility
 from peeredu.certification.models import Certificate
-from peeredu.curriculum import attendance, progress
+from peeredu.curriculum import records
 from peeredu.curriculum.content import Curriculum
+from peeredu.db import local_date
 from peeredu.errors import N_, DomainError
 
+_signals = Namespace()
+# Sent with session= and certificate= when a certificate is issued, inside the transaction.
+certificate_issued = _signals.signal("certificate-issued")
 
-def eligibility_of(session: Session, curriculum: Curriculum, enrolment: Enrolment) -> Eligibility:
-    completed = progress.completions_by_enrolment(session, [enrolment.id])[enrolment.id]
-    summary = attendance.summaries(session, [enrolment.id])[enrolment.id]
-    return eligibility(curriculum, enrolment.track, completed, summary)
+
+def eligibilities(
+    session: Session, curriculum: Curriculum, enrolments: Collection[Enrolment], *, now: datetime
+) -> dict[int, Eligibility]:
+    """The rule for each enrolment, in a fixed number of queries."""
+    ids = [e.id for e in enrolments]
+    completed = records.completions_by_enrolment(session, ids)
+    attended = records.summaries(session, ids, today=local_date(now))
+    return {
+        e.id: eligibility(curriculum, e.track, completed[e.id], attended[e.id]) for e in enrolments
+    }
+
+
+def eligibility_of(
+    session: Session, curriculum: Curriculum, enrolment: Enrolment, *, now: datetime
+) -> Eligibility:
+    return eligibilities(session, curriculum, [enrolment], now=now)[enrolment.id]
 
 
 def certificate_of(session: Session, enrolment_id: int) -> Certificate | None:
@@ -99,20 +123,41 @@ def _issue(
         detail=f"enrolment={enrolment.id}" + (f" reason={reason}" if reason else ""),
         now=now,
     )
+    certificate_issued.send(session, session=session, certificate=certificate)
     return certificate
 
 
-def issue_if_eligible(
-    session: Session, curriculum: Curriculum, enrolment: Enrolment, *, now: datetime
-) -> Certificate | None:
-    """The certificate, if this enrolment has just met every condition; else None."""
-    if enrolment.status not in (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED):
-        return None
-    if certificate_of(session, enrolment.id) is not None:
-        return None
-    if not eligibility_of(session, curriculum, enrolment).eligible:
-        return None
-    return _issue(session, curriculum, enrolment, actor_id=None, reason="", now=now)
+ISSUABLE = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
+
+
+def settle(
+    session: Session, curriculum: Curriculum, enrolment_ids: Iterable[int], *, now: datetime
+) -> list[Certificate]:
+    """Issue the certificate of every one of these enrolments that now meets the rule.
+
+    The enrolment rows are locked (in id order, so two callers cannot deadlock) before
+    anything is read; on SQLite the write transaction already holds the database lock.
+    """
+    ids = sorted(set(enrolment_ids))
+    if not ids:
+        return []
+    session.flush()
+    enrolments = session.scalars(
+        select(Enrolment)
+        .where(Enrolment.id.in_(ids))
+        .order_by(Enrolment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    candidates = [e for e in enrolments if e.status in ISSUABLE]
+    held = certificates_by_enrolment(session, [e.id for e in candidates])
+    candidates = [e for e in candidates if e.id not in held]
+    rule = eligibilities(session, curriculum, candidates, now=now)
+    return [
+        _issue(session, curriculum, e, actor_id=None, reason="", now=now)
+        for e in candidates
+        if rule[e.id].eligible
+    ]
 
 
 def issue_manually(
@@ -164,3 +209,43 @@ def find_by_code(session: Session, typed: str) -> tuple[str | None, Certificate 
     if code is None:
         return None, None
     return code, session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+# -- Reconciling ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unearned:
+    """A valid certificate whose holder no longer meets the rule, and why."""
+
+    certificate: Certificate
+    eligibility: Eligibility
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    due: list[Enrolment]  # meet the rule without a certificate (issued unless a dry run)
+    issued: list[Certificate]
+    unearned: list[Unearned]  # listed for an admin to decide; never revoked here
+
+
+def reconcile(
+    session: Session, curriculum: Curriculum, *, now: datetime, dry_run: bool
+) -> Reconciliation:
+    """Compare every enrolment with the rule: issue what is due, list what no longer holds."""
+    enrolments = session.scalars(
+        select(Enrolment).where(Enrolment.status.in_(ISSUABLE)).order_by(Enrolment.id)
+    ).all()
+    held = certificates_by_enrolment(session, [e.id for e in enrolments])
+    rule = eligibilities(session, curriculum, enrolments, now=now)
+    due = [e for e in enrolments if e.id not in held and rule[e.id].eligible]
+    unearned = [
+        Unearned(certificate=held[e.id], eligibility=rule[e.id])
+        for e in enrolments
+        if e.id in held
+        and held[e.id].valid
+        and held[e.id].issued_by_id is None
+        and not rule[e.id].eligible
+    ]
+    issued = [] if dry_run else settle(session, curriculum, [e.id for e in due], now=now)
+    return Reconciliation(due=due, issued=issued, unearned=unearned)

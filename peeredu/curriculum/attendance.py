@@ -1,60 +1,31 @@
-"""Class days of a cohort and who attended them.
+"""Class days of a cohort and who attended them: the operations that change them.
 
 The course is taught in class alongside work; a learner passes with attendance at or above
-the course's threshold (90 % by default). Absence with notice is still absence, shown apart.
+the course's threshold (90 % by default) of the cohort's planned class days (``records``). Absence
+with notice is still absence, shown apart. Every operation here that can change whether a learner
+meets the rule settles their certificate in the same transaction.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from peeredu import audit
-from peeredu.accounts.models import Cohort, Enrolment, enum_type
+from peeredu.accounts.models import Cohort, Enrolment
+from peeredu.certification import services as certification
 from peeredu.curriculum.content import Curriculum
-from peeredu.db import Base
+from peeredu.curriculum.records import (
+    Attendance,
+    AttendanceException,
+    AttendanceStatus,
+    ClassDay,
+)
+from peeredu.db import local_date
 from peeredu.errors import N_, DomainError
-
-
-class AttendanceStatus(str, enum.Enum):
-    PRESENT = "present"
-    ABSENT = "absent"
-    ABSENT_WITH_NOTICE = "absent_with_notice"
-
-
-class ClassDay(Base):
-    __tablename__ = "class_days"
-    __table_args__ = (UniqueConstraint("cohort_id", "date"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    date: Mapped[date]
-    topic: Mapped[str] = mapped_column(String(200), default="")
-    module_slug: Mapped[str | None] = mapped_column(String(100))
-
-
-class Attendance(Base):
-    __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("class_day_id", "enrolment_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    class_day_id: Mapped[int] = mapped_column(
-        ForeignKey("class_days.id", ondelete="CASCADE"), index=True
-    )
-    enrolment_id: Mapped[int] = mapped_column(
-        ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
-    )
-    status: Mapped[AttendanceStatus] = mapped_column(
-        enum_type(AttendanceStatus, "attendance_status")
-    )
-    recorded_at: Mapped[datetime]
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
 
 # -- Class days -----------------------------------------------------------------------------
 
@@ -65,6 +36,22 @@ def class_days(session: Session, cohort_id: int) -> list[ClassDay]:
             select(ClassDay).where(ClassDay.cohort_id == cohort_id).order_by(ClassDay.date)
         )
     )
+
+
+def _check_date(session: Session, cohort: Cohort, day: date) -> None:
+    """A class day lies in the cohort's period, on a date the cohort has no other day."""
+    if not cohort.start_date <= day <= cohort.end_date:
+        raise DomainError(
+            N_("The day must be within the cohort's period, %(start)s to %(end)s."),
+            field="date",
+            start=cohort.start_date.isoformat(),
+            end=cohort.end_date.isoformat(),
+        )
+    clash = session.scalar(
+        select(ClassDay.id).where(ClassDay.cohort_id == cohort.id, ClassDay.date == day)
+    )
+    if clash is not None:
+        raise DomainError(N_("The cohort already has a class day on that date."), field="date")
 
 
 def add_class_day(
@@ -82,18 +69,7 @@ def add_class_day(
         raise DomainError(N_("At most %(count)s characters, please."), field="topic", count=200)
     if module_slug and curriculum.module(module_slug) is None:
         raise DomainError(N_("Unknown module."), field="module")
-    if not cohort.start_date <= day <= cohort.end_date:
-        raise DomainError(
-            N_("The day must be within the cohort's period, %(start)s to %(end)s."),
-            field="date",
-            start=cohort.start_date.isoformat(),
-            end=cohort.end_date.isoformat(),
-        )
-    clash = session.scalar(
-        select(ClassDay.id).where(ClassDay.cohort_id == cohort.id, ClassDay.date == day)
-    )
-    if clash is not None:
-        raise DomainError(N_("The cohort already has a class day on that date."), field="date")
+    _check_date(session, cohort, day)
     class_day = ClassDay(
         cohort_id=cohort.id, date=day, topic=topic, module_slug=module_slug or None
     )
@@ -108,6 +84,86 @@ def add_class_day(
         detail=f"date={day.isoformat()}",
     )
     return class_day
+
+
+def _cohort_enrolment_ids(session: Session, cohort_id: int) -> list[int]:
+    return list(session.scalars(select(Enrolment.id).where(Enrolment.cohort_id == cohort_id)))
+
+
+def _require_open(day: ClassDay) -> None:
+    if day.cancelled:
+        raise DomainError(N_("The class day is cancelled."))
+
+
+def move_class_day(
+    session: Session,
+    curriculum: Curriculum,
+    day: ClassDay,
+    *,
+    new_date: date,
+    reason: str,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    """Move a class day to another date, with a reason; shares are recomputed at once."""
+    reason = audit.require_reason(reason)
+    _require_open(day)
+    if new_date == day.date:
+        raise DomainError(N_("Choose another date than the day's own."), field="date")
+    cohort = session.get(Cohort, day.cohort_id)
+    assert cohort is not None  # the foreign key
+    _check_date(session, cohort, new_date)
+    registered = session.scalar(select(func.count()).where(Attendance.class_day_id == day.id))
+    if registered and new_date > local_date(now):
+        raise DomainError(
+            N_("Attendance is registered for this day, so it cannot move to a future date."),
+            field="date",
+        )
+    old = day.date
+    day.date = new_date
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="class_day.move",
+        object_type="class_day",
+        object_id=day.id,
+        detail=f"from={old.isoformat()} to={new_date.isoformat()} reason={reason}",
+        now=now,
+    )
+    certification.settle(
+        session, curriculum, _cohort_enrolment_ids(session, day.cohort_id), now=now
+    )
+
+
+def cancel_class_day(
+    session: Session,
+    curriculum: Curriculum,
+    day: ClassDay,
+    *,
+    reason: str,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    """Cancel a class day, with a reason: it no longer counts as planned for anyone."""
+    reason = audit.require_reason(reason)
+    _require_open(day)
+    day.cancelled_at = now
+    day.cancel_reason = reason
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="class_day.cancel",
+        object_type="class_day",
+        object_id=day.id,
+        detail=f"date={day.date.isoformat()} reason={reason}",
+        now=now,
+    )
+    # Fewer planned days can lift a learner over the threshold.
+    certification.settle(
+        session, curriculum, _cohort_enrolment_ids(session, day.cohort_id), now=now
+    )
 
 
 def plan_dates(first: date, count: int, *, days_between: int = 2) -> list[date]:
@@ -159,6 +215,7 @@ def modules_taught(session: Session, cohort_id: int, *, today: date) -> set[str]
             select(ClassDay.module_slug).where(
                 ClassDay.cohort_id == cohort_id,
                 ClassDay.date <= today,
+                ClassDay.cancelled_at.is_(None),
                 ClassDay.module_slug.is_not(None),
             )
         )
@@ -170,16 +227,27 @@ def modules_taught(session: Session, cohort_id: int, *, today: date) -> set[str]
 
 def register(
     session: Session,
+    curriculum: Curriculum,
     class_day: ClassDay,
     statuses: Mapping[int, AttendanceStatus | str],
     *,
     actor_id: int,
     now: datetime,
 ) -> int:
-    """Record attendance for learners of the day's cohort; returns how many changed."""
-    enrolled = set(
-        session.scalars(select(Enrolment.id).where(Enrolment.cohort_id == class_day.cohort_id))
-    )
+    """Record attendance for learners of the day's cohort; returns how many changed.
+
+    A day is registered on its date or later, never before; a form with nothing chosen is
+    refused. The learners whose attendance changed have their certificate settled.
+    """
+    _require_open(class_day)
+    if class_day.date > local_date(now):
+        raise DomainError(
+            N_("Attendance can be registered on the day itself or later, not before %(date)s."),
+            date=class_day.date.isoformat(),
+        )
+    if not statuses:
+        raise DomainError(N_("Choose present or absent for at least one learner."))
+    enrolled = set(_cohort_enrolment_ids(session, class_day.cohort_id))
     if set(statuses) - enrolled:
         raise DomainError(N_("Attendance can only be registered for the cohort's learners."))
     try:
@@ -192,7 +260,6 @@ def register(
             select(Attendance).where(Attendance.class_day_id == class_day.id)
         )
     }
-    changed = 0
     touched: list[int] = []
     for enrolment_id, status in parsed.items():
         row = existing.get(enrolment_id)
@@ -203,7 +270,6 @@ def register(
             row = Attendance(class_day_id=class_day.id, enrolment_id=enrolment_id)
             session.add(row)
         row.status, row.recorded_at, row.recorded_by_id = status, now, actor_id
-        changed += 1
     if touched:
         # HR systems sync by "updated since": attendance is a change of the enrolment.
         session.execute(
@@ -213,17 +279,29 @@ def register(
             .execution_options(synchronize_session=False)
         )
     session.flush()
-    if changed:
+    if touched:
         audit.record(
             session,
             actor_id=actor_id,
             action="attendance.register",
             object_type="class_day",
             object_id=class_day.id,
-            detail=f"changed={changed}",
+            detail=f"changed={len(touched)}",
             now=now,
         )
-    return changed
+        certification.settle(session, curriculum, touched, now=now)
+    return len(touched)
+
+
+def registration_counts(session: Session, cohort_id: int) -> dict[int, int]:
+    """How many learners are registered for each class day of the cohort."""
+    rows = session.execute(
+        select(Attendance.class_day_id, func.count())
+        .join(ClassDay, ClassDay.id == Attendance.class_day_id)
+        .where(ClassDay.cohort_id == cohort_id)
+        .group_by(Attendance.class_day_id)
+    )
+    return {day_id: count for day_id, count in rows}
 
 
 def statuses_for_day(session: Session, class_day_id: int) -> dict[int, AttendanceStatus]:
@@ -235,43 +313,72 @@ def statuses_for_day(session: Session, class_day_id: int) -> dict[int, Attendanc
     }
 
 
-@dataclass(frozen=True)
-class AttendanceSummary:
-    present: int = 0
-    absent: int = 0
-    absent_with_notice: int = 0
-
-    @property
-    def registered(self) -> int:
-        return self.present + self.absent + self.absent_with_notice
-
-    @property
-    def percent(self) -> int | None:
-        """Share of registered class days attended; None before any day is registered."""
-        if not self.registered:
-            return None
-        return round(100 * self.present / self.registered)
-
-    def meets(self, threshold: int) -> bool:
-        return self.percent is not None and self.percent >= threshold
+# -- Exceptions -----------------------------------------------------------------------------
 
 
-def summaries(session: Session, enrolment_ids: Collection[int]) -> dict[int, AttendanceSummary]:
-    """Attendance per enrolment, in one grouped query."""
-    counts: dict[int, dict[AttendanceStatus, int]] = {eid: {} for eid in enrolment_ids}
-    if enrolment_ids:
-        rows = session.execute(
-            select(Attendance.enrolment_id, Attendance.status, func.count())
-            .where(Attendance.enrolment_id.in_(enrolment_ids))
-            .group_by(Attendance.enrolment_id, Attendance.status)
+def exception_for(session: Session, enrolment_id: int) -> AttendanceException | None:
+    return session.scalar(
+        select(AttendanceException).where(AttendanceException.enrolment_id == enrolment_id)
+    )
+
+
+def grant_exception(
+    session: Session,
+    curriculum: Curriculum,
+    enrolment: Enrolment,
+    *,
+    reason: str,
+    actor_id: int,
+    now: datetime,
+) -> AttendanceException:
+    """A teacher accepts this learner's attendance below the threshold, with a reason."""
+    reason = audit.require_reason(reason)
+    if exception_for(session, enrolment.id) is not None:
+        raise DomainError(
+            N_("%(name)s already has an attendance exception."), name=enrolment.user.name
         )
-        for enrolment_id, status, count in rows:
-            counts[enrolment_id][status] = count
-    return {
-        eid: AttendanceSummary(
-            present=c.get(AttendanceStatus.PRESENT, 0),
-            absent=c.get(AttendanceStatus.ABSENT, 0),
-            absent_with_notice=c.get(AttendanceStatus.ABSENT_WITH_NOTICE, 0),
-        )
-        for eid, c in counts.items()
-    }
+    granted = AttendanceException(
+        enrolment_id=enrolment.id, reason=reason, granted_at=now, granted_by_id=actor_id
+    )
+    session.add(granted)
+    enrolment.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="attendance.exception.grant",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        detail=f"reason={reason}",
+        now=now,
+    )
+    certification.settle(session, curriculum, [enrolment.id], now=now)
+    return granted
+
+
+def withdraw_exception(
+    session: Session,
+    curriculum: Curriculum,
+    enrolment: Enrolment,
+    *,
+    reason: str,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    """Take an attendance exception back. An issued certificate stays (an admin decides)."""
+    reason = audit.require_reason(reason)
+    granted = exception_for(session, enrolment.id)
+    if granted is None:
+        raise DomainError(N_("%(name)s has no attendance exception."), name=enrolment.user.name)
+    session.delete(granted)
+    enrolment.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="attendance.exception.withdraw",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        detail=f"reason={reason}",
+        now=now,
+    )

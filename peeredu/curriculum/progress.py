@@ -1,7 +1,8 @@
 """Which modules each learner has completed, and what each module's status is.
 
 Progress is stored per enrolment and module *slug*, never per content object, so editing or
-removing a module file never loses a learner's history.
+removing a module file never loses a learner's history. Completing a module can be the last
+condition of the course: every operation that completes one settles the certificate.
 """
 
 from __future__ import annotations
@@ -11,20 +12,15 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from peeredu import audit
-from peeredu.accounts.models import Enrolment, EnrolmentStatus, enum_type
+from peeredu.accounts.models import Enrolment, EnrolmentStatus
+from peeredu.certification import services as certification
 from peeredu.curriculum.content import Curriculum, LearningModule
-from peeredu.db import Base
+from peeredu.curriculum.records import CompletionKind, ModuleCompletion, completions_by_enrolment
 from peeredu.errors import N_, DomainError
-
-
-class CompletionKind(str, enum.Enum):
-    LEARNER = "learner"  # the learner marked a module without an assignment as done
-    TEACHER = "teacher"  # a teacher completed it by exception, with a reason
-    APPROVAL = "approval"  # the module's reflection was approved
 
 
 class ModuleStatus(str, enum.Enum):
@@ -34,39 +30,7 @@ class ModuleStatus(str, enum.Enum):
     COMPLETED = "completed"
 
 
-class ModuleCompletion(Base):
-    """A module completed by one enrolment. Reopening deletes the row; the audit log keeps
-    the history."""
-
-    __tablename__ = "module_completions"
-    __table_args__ = (UniqueConstraint("enrolment_id", "module_slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enrolment_id: Mapped[int] = mapped_column(
-        ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
-    )
-    module_slug: Mapped[str] = mapped_column(String(100), index=True)
-    completed_at: Mapped[datetime]
-    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[CompletionKind] = mapped_column(enum_type(CompletionKind, "completion_kind"))
-    reason: Mapped[str] = mapped_column(String(500), default="")
-
-
 # -- Reading --------------------------------------------------------------------------------
-
-
-def completions_by_enrolment(
-    session: Session, enrolment_ids: Collection[int]
-) -> dict[int, dict[str, ModuleCompletion]]:
-    """Every completion of these enrolments, in one query."""
-    found: dict[int, dict[str, ModuleCompletion]] = {eid: {} for eid in enrolment_ids}
-    if not enrolment_ids:
-        return found
-    for row in session.scalars(
-        select(ModuleCompletion).where(ModuleCompletion.enrolment_id.in_(enrolment_ids))
-    ):
-        found[row.enrolment_id][row.module_slug] = row
-    return found
 
 
 def slugs_with_progress(session: Session) -> set[str]:
@@ -162,13 +126,7 @@ def retired_slugs(curriculum: Curriculum, completions: Iterable[Mapping[str, obj
 
 
 def _completed_slugs(session: Session, enrolment: Enrolment) -> set[str]:
-    return set(
-        session.scalars(
-            select(ModuleCompletion.module_slug).where(
-                ModuleCompletion.enrolment_id == enrolment.id
-            )
-        )
-    )
+    return set(completions_by_enrolment(session, [enrolment.id])[enrolment.id])
 
 
 def _existing(session: Session, enrolment: Enrolment, slug: str) -> ModuleCompletion | None:
@@ -181,6 +139,7 @@ def _existing(session: Session, enrolment: Enrolment, slug: str) -> ModuleComple
 
 def _complete(
     session: Session,
+    curriculum: Curriculum,
     enrolment: Enrolment,
     slug: str,
     *,
@@ -210,6 +169,7 @@ def _complete(
         detail=f"module={slug}" + (f" reason={reason}" if reason else ""),
         now=now,
     )
+    certification.settle(session, curriculum, [enrolment.id], now=now)
     return completion
 
 
@@ -243,6 +203,7 @@ def mark_done(
         )
     return _complete(
         session,
+        curriculum,
         enrolment,
         slug,
         kind=CompletionKind.LEARNER,
@@ -270,6 +231,7 @@ def complete_by_teacher(
         raise DomainError(N_("The module is already completed."))
     return _complete(
         session,
+        curriculum,
         enrolment,
         slug,
         kind=CompletionKind.TEACHER,
@@ -280,13 +242,20 @@ def complete_by_teacher(
 
 
 def complete_by_approval(
-    session: Session, enrolment: Enrolment, slug: str, *, actor_id: int, now: datetime
+    session: Session,
+    curriculum: Curriculum,
+    enrolment: Enrolment,
+    slug: str,
+    *,
+    actor_id: int,
+    now: datetime,
 ) -> ModuleCompletion | None:
     """The module's reflection was approved; idempotent."""
     if _existing(session, enrolment, slug) is not None:
         return None
     return _complete(
         session,
+        curriculum,
         enrolment,
         slug,
         kind=CompletionKind.APPROVAL,
@@ -296,10 +265,14 @@ def complete_by_approval(
     )
 
 
-def reopen(
+def remove_completion(
     session: Session, enrolment: Enrolment, slug: str, *, reason: str, actor_id: int, now: datetime
 ) -> None:
-    """A teacher reopens a completed module for a learner; the log keeps what happened."""
+    """Take a completion back; the log keeps what happened.
+
+    The part of reopening that concerns progress; ``reflections.services.reopen_module`` is
+    the operation, which also lets the learner revise an approved reflection.
+    """
     reason = audit.require_reason(reason)
     completion = _existing(session, enrolment, slug)
     if completion is None:

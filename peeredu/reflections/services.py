@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from peeredu import audit
 from peeredu.accounts.models import Enrolment, EnrolmentStatus
+from peeredu.certification import services as certification
 from peeredu.curriculum import progress
 from peeredu.curriculum.content import Curriculum
 from peeredu.errors import N_, DomainError
@@ -301,10 +302,8 @@ def submit(
     return version
 
 
-def start_revision(session: Session, reflection: Reflection, *, now: datetime) -> None:
-    """After "not yet approved": the next version starts from the previous text."""
-    if reflection.status is not ReflectionStatus.NOT_YET_APPROVED:
-        raise DomainError(N_("A revision can be started when feedback asks for one."))
+def _begin_next_version(reflection: Reflection, *, now: datetime) -> None:
+    """The learner writes the next version, starting from the latest one's text."""
     latest = reflection.versions[-1]
     reflection.status = ReflectionStatus.REVISION
     reflection.draft_fields = dict(latest.fields or {})
@@ -312,7 +311,45 @@ def start_revision(session: Session, reflection: Reflection, *, now: datetime) -
         reflection.draft_text = latest.text
     reflection.draft_version += 1
     reflection.draft_saved_at = now
+
+
+def start_revision(session: Session, reflection: Reflection, *, now: datetime) -> None:
+    """After "not yet approved": the next version starts from the previous text."""
+    if reflection.status is not ReflectionStatus.NOT_YET_APPROVED:
+        raise DomainError(N_("A revision can be started when feedback asks for one."))
+    _begin_next_version(reflection, now=now)
     session.flush()
+
+
+def reopen_module(
+    session: Session,
+    curriculum: Curriculum,
+    enrolment: Enrolment,
+    slug: str,
+    *,
+    reason: str,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    """A teacher reopens a completed module: the learner can work on it again.
+
+    An approved reflection goes back to the learner as a revision of its latest version, so
+    they can revise and resubmit (and the module completes again on the next approval).
+    """
+    progress.remove_completion(session, enrolment, slug, reason=reason, actor_id=actor_id, now=now)
+    reflection = session.scalar(
+        select(Reflection).where(
+            Reflection.enrolment_id == enrolment.id, Reflection.module_slug == slug
+        )
+    )
+    if (
+        reflection is not None
+        and reflection.status is ReflectionStatus.APPROVED
+        and reflection.texts_deleted_at is None
+    ):
+        _begin_next_version(reflection, now=now)
+    session.flush()
+    certification.settle(session, curriculum, [enrolment.id], now=now)
 
 
 # -- Stash: text posted after the session expired ------------------------------------------
@@ -389,6 +426,7 @@ def review_for(session: Session, version: ReflectionVersion) -> Review | None:
 
 def save_review(
     session: Session,
+    curriculum: Curriculum,
     assignment: Assignment,
     version: ReflectionVersion,
     *,
@@ -475,6 +513,7 @@ def save_review(
         if parsed_decision is ReviewDecision.APPROVED:
             progress.complete_by_approval(
                 session,
+                curriculum,
                 reflection.enrolment,
                 reflection.module_slug,
                 actor_id=teacher_id,

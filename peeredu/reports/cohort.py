@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from peeredu.accounts.models import Cohort, Enrolment, Track, User
-from peeredu.curriculum import attendance, progress
+from peeredu.curriculum import attendance, progress, records
 from peeredu.curriculum.content import Curriculum, LearningModule
 from peeredu.curriculum.progress import ModuleStatus
 from peeredu.reflections.models import ReflectionStatus
@@ -25,7 +25,7 @@ class MatrixRow:
     statuses: dict[str, ModuleStatus]
     completed: int
     required: int
-    attendance: attendance.AttendanceSummary
+    attendance: records.AttendanceSummary
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def cohort_matrix(
     enrolments = cohort_enrolments(session, cohort.id, track=track)
     ids = [e.id for e in enrolments]
     completions = progress.completions_by_enrolment(session, ids)
-    summaries = attendance.summaries(session, ids)
+    summaries = records.summaries(session, ids, today=today)
     taught = attendance.modules_taught(session, cohort.id, today=today)
     reflections = statuses_by_module(session, ids)
     tracks = [track] if track is not None else [Track.PEER, Track.COLLEAGUE]

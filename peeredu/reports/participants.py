@@ -40,9 +40,9 @@ from peeredu.accounts.models import (
     hr_scopes,
 )
 from peeredu.certification.models import Certificate
-from peeredu.curriculum import attendance
 from peeredu.curriculum.content import Curriculum
-from peeredu.curriculum.progress import ModuleCompletion
+from peeredu.curriculum.records import AttendanceSummary, ModuleCompletion
+from peeredu.curriculum.records import summaries as attendance_summaries
 from peeredu.reports.cohort import safe_cell
 
 CertificateStatus = Literal["none", "valid", "revoked"]
@@ -80,15 +80,14 @@ class ParticipantRow(NamedTuple):
     status: EnrolmentStatus
     modules_completed: int  # required modules of the track only
     modules_required: int
-    attendance_percent: int | None  # None until attendance has been registered
+    attendance_percent: int | None  # of the planned class days, rounded down; None: none planned
     certificate_id: int | None
     certificate_status: CertificateStatus
     certificate_code: str | None  # as stored; codes.display() formats it
     certified_at: datetime | None  # when the certificate was issued (also if later revoked)
     updated_at: datetime  # the later of the enrolment's and the certificate's change
     # Added beyond the shared interface, for the participant page.
-    class_days_present: int = 0
-    class_days_registered: int = 0
+    attendance: AttendanceSummary = AttendanceSummary()
     certificate_revoked_at: datetime | None = None
 
 
@@ -224,11 +223,11 @@ def _certificate_status(row: Row[Any]) -> CertificateStatus:
 
 
 def _build(
-    session: Session, curriculum: Curriculum, rows: Sequence[Row[Any]]
+    session: Session, curriculum: Curriculum, rows: Sequence[Row[Any]], *, today: date
 ) -> list[ParticipantRow]:
     tracks = {row.enrolment_id: row.track for row in rows}
     completed = _completed_counts(session, curriculum, tracks)
-    summaries = attendance.summaries(session, list(tracks))
+    summaries = attendance_summaries(session, list(tracks), today=today)
     required = {track: len(curriculum.course.tracks[track].modules) for track in Track}
     built: list[ParticipantRow] = []
     for row in rows:
@@ -259,8 +258,7 @@ def _build(
                 certificate_code=row.certificate_code,
                 certified_at=row.certified_at,
                 updated_at=updated,
-                class_days_present=summary.present,
-                class_days_registered=summary.registered,
+                attendance=summary,
                 certificate_revoked_at=row.certificate_revoked_at,
             )
         )
@@ -315,6 +313,7 @@ def participants(
     *,
     limit: int,
     offset: int,
+    today: date,
 ) -> tuple[list[ParticipantRow], int]:
     """One page of participants by name, and how many match in all (four queries)."""
     if limit < 0 or offset < 0:
@@ -328,7 +327,7 @@ def participants(
         .limit(limit)
         .offset(offset)
     ).all()
-    return _build(session, curriculum, rows), total
+    return _build(session, curriculum, rows, today=today), total
 
 
 def iter_participants(
@@ -337,6 +336,7 @@ def iter_participants(
     hr_user_id: int,
     filters: ParticipantFilter,
     *,
+    today: date,
     batch_size: int = 2000,
 ) -> Iterator[ParticipantRow]:
     """Every matching participant, in the order of ``participants``, three queries a batch.
@@ -360,20 +360,20 @@ def iter_participants(
                 )
             )
         rows = session.execute(batch.order_by(_SORT_NAME, Enrolment.id).limit(batch_size)).all()
-        yield from _build(session, curriculum, rows)
+        yield from _build(session, curriculum, rows, today=today)
         if len(rows) < batch_size:
             return
         after = (rows[-1].sort_name, rows[-1].enrolment_id)
 
 
 def participant(
-    session: Session, curriculum: Curriculum, hr_user_id: int, enrolment_id: int
+    session: Session, curriculum: Curriculum, hr_user_id: int, enrolment_id: int, *, today: date
 ) -> ParticipantRow | None:
     """One participant, or None if there is none in the user's scope (the view answers 404)."""
     rows = session.execute(
         _rows_statement(hr_user_id, ParticipantFilter()).where(Enrolment.id == enrolment_id)
     ).all()
-    found = _build(session, curriculum, rows)
+    found = _build(session, curriculum, rows, today=today)
     return found[0] if found else None
 
 

@@ -26,7 +26,7 @@ from peeredu.accounts.api_tokens import authenticate_token
 from peeredu.accounts.models import EnrolmentStatus, Track
 from peeredu.certification import codes
 from peeredu.certification.models import Certificate
-from peeredu.db import utcnow
+from peeredu.db import local_date, utcnow
 from peeredu.extensions import csrf, current_curriculum, db, limiter
 from peeredu.reports import participants as reports
 from peeredu.web import openapi
@@ -376,13 +376,16 @@ def participants() -> Response:
         filters,
         limit=per_page,
         offset=(page - 1) * per_page,
+        today=local_date(utcnow()),
     )
     return _page([participant_json(row) for row in rows], page, per_page, total)
 
 
 def participant(enrolment_id: int) -> Response:
     _Query(request.args, frozenset())
-    row = reports.participant(db.session, current_curriculum(), g.api_user_id, enrolment_id)
+    row = reports.participant(
+        db.session, current_curriculum(), g.api_user_id, enrolment_id, today=local_date(utcnow())
+    )
     if row is None:
         raise ApiError(404, "not_found", f"No participant {enrolment_id} in your scope.")
     return jsonify(participant_json(row))
@@ -398,7 +401,9 @@ def certificates() -> Response:
     page, per_page = _paging(query)
     first = (page - 1) * per_page
     total, rows = 0, []
-    for row in reports.iter_participants(db.session, current_curriculum(), g.api_user_id, filters):
+    for row in reports.iter_participants(
+        db.session, current_curriculum(), g.api_user_id, filters, today=local_date(utcnow())
+    ):
         if row.certificate_status in wanted:
             if first <= total < first + per_page:
                 rows.append(row)

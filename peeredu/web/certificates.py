@@ -6,8 +6,6 @@ issue date: nothing else can be learned from a code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask import (
     Blueprint,
     Response,
@@ -62,26 +60,6 @@ def build_blueprint() -> Blueprint:
     bp.add_url_rule("/enrolments/<int:enrolment_id>/certificate", view_func=issue, methods=["POST"])
     bp.add_url_rule("/certificates/<int:certificate_id>/revoke", view_func=revoke, methods=["POST"])
     return bp
-
-
-# -- Issuing, from wherever a condition can become true ---------------------------------------
-
-
-def issue_where_eligible(enrolments: Iterable[Enrolment]) -> list[Certificate]:
-    """Issue the certificates these enrolments have just earned, and queue their emails.
-
-    Called by the views that complete modules, release approvals and register attendance,
-    before they commit: the certificate lands in the same transaction as the last condition.
-    """
-    issued = []
-    for enrolment in enrolments:
-        certificate = services.issue_if_eligible(
-            db.session, current_curriculum(), enrolment, now=utcnow()
-        )
-        if certificate is not None:
-            queue_certificate_notice(db.session, enrolment.user, certificate, revoked=False)
-            issued.append(certificate)
-    return issued
 
 
 # -- Public verification --------------------------------------------------------------------
@@ -196,7 +174,7 @@ def issue(enrolment_id: int) -> BaseResponse:
         flash(_("Write a short reason; it is kept in the log."), "error")
     else:
         try:
-            certificate = services.issue_manually(
+            services.issue_manually(
                 db.session,
                 current_curriculum(),
                 enrolment,
@@ -208,7 +186,6 @@ def issue(enrolment_id: int) -> BaseResponse:
             db.session.rollback()
             flash(domain_message(error), "error")
         else:
-            queue_certificate_notice(db.session, enrolment.user, certificate, revoked=False)
             db.commit()
             flash(_("The certificate is issued."), "success")
     return redirect(safe_next(request.form.get("back"), url_for("peeredu.home.index")))

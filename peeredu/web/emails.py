@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, has_app_context, has_request_context, render_template, url_for
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from peeredu import outbox
 from peeredu.accounts.models import User
 from peeredu.certification import codes
 from peeredu.certification.models import Certificate
+from peeredu.certification.services import certificate_issued
 from peeredu.errors import N_
 
 
@@ -111,6 +112,16 @@ def queue_certificate_notice(
         link=absolute_url("peeredu.certificates.pdf", certificate_id=certificate.id),
         code=codes.display(certificate.code),
     )
+
+
+@certificate_issued.connect
+def _on_certificate_issued(_sender: Any, *, session: Session, certificate: Certificate) -> None:
+    """Every issued certificate, whichever operation issued it, is mailed to its holder.
+
+    Outside an app (a domain unit test) there is nothing to compose the email with.
+    """
+    if has_app_context():
+        queue_certificate_notice(session, certificate.enrolment.user, certificate, revoked=False)
 
 
 def queue_password_reset(session: Session, user: User, token: str) -> None:

@@ -11,8 +11,9 @@ from peeredu.accounts import permissions
 from peeredu.accounts.models import Cohort, Enrolment, cohort_teachers
 from peeredu.certification import services as certificate_services
 from peeredu.certification.eligibility import eligibility
-from peeredu.curriculum import attendance, progress
-from peeredu.extensions import current_curriculum, db
+from peeredu.curriculum import progress, records
+from peeredu.db import local_date
+from peeredu.extensions import current_curriculum, current_time, db
 from peeredu.web.learn import learner_progress
 
 
@@ -41,7 +42,7 @@ def index() -> str:
         else []
     )
     ids = [e.id for e in enrolments]
-    summaries = attendance.summaries(db.session, ids)
+    summaries = records.summaries(db.session, ids, today=local_date(current_time()))
     completions = progress.completions_by_enrolment(db.session, ids)
     curriculum = current_curriculum()
     return render_template(

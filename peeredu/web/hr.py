@@ -38,7 +38,7 @@ from peeredu import audit
 from peeredu.accounts import permissions
 from peeredu.accounts.models import EnrolmentStatus, Track, WorkRole
 from peeredu.certification import codes
-from peeredu.db import utcnow
+from peeredu.db import local_date, utcnow
 from peeredu.extensions import current_curriculum, db
 from peeredu.reports import participants as report
 from peeredu.reports.participants import Cell, Choice, ParticipantFilter, ParticipantRow
@@ -143,6 +143,7 @@ def index() -> str | BaseResponse:
         filters,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
+        today=local_date(utcnow()),
     )
     paging = pages_of(total, PAGE_SIZE, page)
     if page > paging.pages:
@@ -161,7 +162,9 @@ def index() -> str | BaseResponse:
 
 
 def participant(enrolment_id: int) -> str:
-    found = report.participant(db.session, current_curriculum(), current_user.id, enrolment_id)
+    found = report.participant(
+        db.session, current_curriculum(), current_user.id, enrolment_id, today=local_date(utcnow())
+    )
     if found is None:
         abort(404)
     pdf_url = None
@@ -288,13 +291,17 @@ def _streamed_records(hr_user_id: int, filters: ParticipantFilter) -> Iterator[l
     been closed with its request, and the stream's own one is closed when the stream ends.
     """
     yield from _records(
-        report.iter_participants(db.session, current_curriculum(), hr_user_id, filters)
+        report.iter_participants(
+            db.session, current_curriculum(), hr_user_id, filters, today=local_date(utcnow())
+        )
     )
 
 
 def participants_xlsx() -> Response:
     filters = _export_filters()
-    rows = report.iter_participants(db.session, current_curriculum(), current_user.id, filters)
+    rows = report.iter_participants(
+        db.session, current_curriculum(), current_user.id, filters, today=local_date(utcnow())
+    )
     # On disk, not in memory: the workbook's size grows with the rows.
     target = tempfile.TemporaryFile()
     try:

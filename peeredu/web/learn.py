@@ -15,7 +15,6 @@ from peeredu.errors import DomainError
 from peeredu.extensions import current_assignments, current_curriculum, db
 from peeredu.reflections import services as reflection_services
 from peeredu.reflections.models import ReflectionStatus
-from peeredu.web.certificates import issue_where_eligible
 from peeredu.web.forms import Form, domain_message
 
 
@@ -108,7 +107,6 @@ def mark_done(enrolment_id: int, slug: str) -> Response:
         db.session.rollback()
         flash(domain_message(error), "error")
     else:
-        issue_where_eligible([enrolment])
         db.commit()
         flash(_("Well done! The module is marked as completed."), "success")
     return redirect(url_for(".module", enrolment_id=enrolment.id, slug=slug))

@@ -33,7 +33,6 @@ from peeredu.reflections import services
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import ReflectionVersion, Review, ReviewDecision
 from peeredu.reports import reviews
-from peeredu.web.certificates import issue_where_eligible
 from peeredu.web.emails import queue_feedback_released
 from peeredu.web.forms import Form, ListSelectField, domain_message, show_domain_error
 from peeredu.web.guards import get_or_404, guard
@@ -261,6 +260,7 @@ def review(version_id: int) -> str | Response:
         try:
             services.save_review(
                 db.session,
+                current_curriculum(),
                 assignment,
                 version,
                 teacher_id=current_user.id,
@@ -298,8 +298,6 @@ def _saved(
             assignment_title=assignment.title,
             link_values={"enrolment_id": enrolment.id, "slug": assignment.slug},
         )
-        # An approval can be the last condition of the course.
-        issue_where_eligible([enrolment])
     db.commit()
     if action not in RELEASING:
         flash(_("Your feedback is saved as a draft. The learner cannot see it yet."), "success")

@@ -29,15 +29,15 @@ from peeredu import audit
 from peeredu.accounts import permissions
 from peeredu.accounts.models import Cohort, Enrolment, Track
 from peeredu.certification.services import certificate_of
-from peeredu.curriculum import attendance, progress
-from peeredu.curriculum.attendance import AttendanceStatus, ClassDay
+from peeredu.curriculum import attendance, progress, records
 from peeredu.curriculum.progress import ModuleStatus
-from peeredu.db import utcnow
+from peeredu.curriculum.records import AttendanceStatus, ClassDay
+from peeredu.db import local_date
 from peeredu.errors import DomainError
-from peeredu.extensions import current_assignments, current_curriculum, db
+from peeredu.extensions import current_assignments, current_curriculum, current_time, db
+from peeredu.reflections import services as reflections
 from peeredu.reports import reviews
 from peeredu.reports.cohort import cohort_enrolments, cohort_matrix, matrix_csv
-from peeredu.web.certificates import issue_where_eligible
 from peeredu.web.forms import Form, ReasonForm, domain_message, show_domain_error
 from peeredu.web.guards import guard
 from peeredu.web.labels import label
@@ -47,6 +47,10 @@ class ClassDayForm(Form):
     date = DateField(_l("Date"), validators=[DataRequired()])
     topic = StringField(_l("Topic"), validators=[Optional(), Length(max=200)])
     module = SelectField(_l("Module"), validate_choice=False, default="")
+
+
+class MoveDayForm(ReasonForm):
+    date = DateField(_l("New date"), validators=[DataRequired()])
 
 
 def build_blueprint() -> Blueprint:
@@ -60,6 +64,16 @@ def build_blueprint() -> Blueprint:
         "/cohorts/<int:cohort_id>/days/<int:day_id>",
         view_func=register_attendance,
         methods=["GET", "POST"],
+    )
+    bp.add_url_rule(
+        "/cohorts/<int:cohort_id>/days/<int:day_id>/<any(move,cancel):action>",
+        view_func=change_day,
+        methods=["POST"],
+    )
+    bp.add_url_rule(
+        "/cohorts/<int:cohort_id>/learners/<int:enrolment_id>/attendance-exception/<any(grant,withdraw):action>",
+        view_func=change_exception,
+        methods=["POST"],
     )
     bp.add_url_rule("/cohorts/<int:cohort_id>/learners/<int:enrolment_id>", view_func=learner)
     bp.add_url_rule(
@@ -93,7 +107,7 @@ def cohort(cohort_id: int) -> str:
     found = _taught_cohort_or_404(cohort_id)
     track = _track_filter()
     matrix = cohort_matrix(
-        db.session, current_curriculum(), found, track=track, today=utcnow().date()
+        db.session, current_curriculum(), found, track=track, today=current_time().date()
     )
     return render_template(
         "teach/cohort.html",
@@ -109,7 +123,7 @@ def cohort(cohort_id: int) -> str:
 def cohort_csv(cohort_id: int) -> Response:
     found = _taught_cohort_or_404(cohort_id)
     matrix = cohort_matrix(
-        db.session, current_curriculum(), found, track=_track_filter(), today=utcnow().date()
+        db.session, current_curriculum(), found, track=_track_filter(), today=current_time().date()
     )
     lines = matrix_csv(
         matrix,
@@ -176,6 +190,10 @@ def days(cohort_id: int) -> str | BaseResponse:
         "teach/days.html",
         cohort=found,
         days=attendance.class_days(db.session, found.id),
+        registered=attendance.registration_counts(db.session, found.id),
+        learner_count=len(cohort_enrolments(db.session, found.id)),
+        today=local_date(current_time()),
+        move_form=MoveDayForm(),
         form=form,
         plan_form=Form(),
         modules=current_curriculum().modules,
@@ -200,11 +218,16 @@ def plan_days(cohort_id: int) -> BaseResponse:
     return redirect(url_for(".days", cohort_id=found.id))
 
 
+def _day_in(cohort_: Cohort, day_id: int) -> ClassDay:
+    day = db.session.get(ClassDay, day_id)
+    if day is None or day.cohort_id != cohort_.id:
+        abort(404)
+    return day
+
+
 def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
     found = _taught_cohort_or_404(cohort_id)
-    day = db.session.get(ClassDay, day_id)
-    if day is None or day.cohort_id != found.id:
-        abort(404)
+    day = _day_in(found, day_id)
     learners = cohort_enrolments(db.session, found.id)
     form = Form()
     if form.validate_on_submit():
@@ -214,13 +237,18 @@ def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
             if request.form.get(f"status-{e.id}")
         }
         try:
-            attendance.register(db.session, day, chosen, actor_id=current_user.id, now=utcnow())
+            attendance.register(
+                db.session,
+                current_curriculum(),
+                day,
+                chosen,
+                actor_id=current_user.id,
+                now=current_time(),
+            )
         except DomainError as error:
             db.session.rollback()
             flash(domain_message(error), "error")
         else:
-            # Attendance can be the last condition of the course.
-            issue_where_eligible(learners)
             db.commit()
             flash(_("Attendance is saved."), "success")
             return redirect(url_for(".days", cohort_id=found.id))
@@ -231,6 +259,7 @@ def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
         learners=learners,
         statuses=attendance.statuses_for_day(db.session, day.id),
         choices=list(AttendanceStatus),
+        too_early=day.date > local_date(current_time()),
         form=form,
         module=current_curriculum().module(day.module_slug) if day.module_slug else None,
     )
@@ -245,7 +274,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
         curriculum,
         enrolment,
         completions,
-        started=attendance.modules_taught(db.session, found.id, today=utcnow().date()),
+        started=attendance.modules_taught(db.session, found.id, today=current_time().date()),
     )
     return render_template(
         "teach/learner.html",
@@ -254,7 +283,10 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
         course=course,
         completions=completions,
         retired=progress.retired_slugs(curriculum, [completions]),
-        summary=attendance.summaries(db.session, [enrolment.id])[enrolment.id],
+        summary=records.summaries(db.session, [enrolment.id], today=local_date(current_time()))[
+            enrolment.id
+        ],
+        exception=attendance.exception_for(db.session, enrolment.id),
         threshold=curriculum.course.attendance_threshold,
         certificate=certificate_of(db.session, enrolment.id),
         form=ReasonForm(),
@@ -284,27 +316,106 @@ def change_completion(cohort_id: int, enrolment_id: int, slug: str, action: str)
                 slug,
                 reason=form.reason.data or "",
                 actor_id=current_user.id,
-                now=utcnow(),
+                now=current_time(),
             )
         else:
-            progress.reopen(
+            reflections.reopen_module(
                 db.session,
+                current_curriculum(),
                 enrolment,
                 slug,
                 reason=form.reason.data or "",
                 actor_id=current_user.id,
-                now=utcnow(),
+                now=current_time(),
             )
     except DomainError as error:
         db.session.rollback()
         flash(domain_message(error), "error")
     else:
-        issue_where_eligible([enrolment])
         db.commit()
         flash(
             _("The module is completed for %(name)s.", name=enrolment.user.name)
             if action == "complete"
             else _("The module is reopened for %(name)s.", name=enrolment.user.name),
+            "success",
+        )
+    return redirect(back)
+
+
+def change_day(cohort_id: int, day_id: int, action: str) -> BaseResponse:
+    """Move a class day to another date, or cancel it, with a reason."""
+    found = _taught_cohort_or_404(cohort_id)
+    day = _day_in(found, day_id)
+    form = MoveDayForm() if action == "move" else ReasonForm()
+    back = url_for(".days", cohort_id=found.id)
+    if not form.validate_on_submit():
+        flash(
+            _("Choose the new date and write a short reason.")
+            if action == "move"
+            else _("Write a short reason; it is kept in the log."),
+            "error",
+        )
+        return redirect(back)
+    try:
+        if isinstance(form, MoveDayForm):
+            attendance.move_class_day(
+                db.session,
+                current_curriculum(),
+                day,
+                new_date=form.date.data,
+                reason=form.reason.data or "",
+                actor_id=current_user.id,
+                now=current_time(),
+            )
+        else:
+            attendance.cancel_class_day(
+                db.session,
+                current_curriculum(),
+                day,
+                reason=form.reason.data or "",
+                actor_id=current_user.id,
+                now=current_time(),
+            )
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+    else:
+        db.commit()
+        flash(
+            _("The class day is moved.") if action == "move" else _("The class day is cancelled."),
+            "success",
+        )
+    return redirect(back)
+
+
+def change_exception(cohort_id: int, enrolment_id: int, action: str) -> BaseResponse:
+    """Grant or withdraw an attendance exception for a learner, with a reason."""
+    found = _taught_cohort_or_404(cohort_id)
+    enrolment = _enrolment_in(found, enrolment_id)
+    form = ReasonForm()
+    back = url_for(".learner", cohort_id=found.id, enrolment_id=enrolment.id)
+    if not form.validate_on_submit():
+        flash(_("Write a short reason; it is kept in the log."), "error")
+        return redirect(back)
+    change = attendance.grant_exception if action == "grant" else attendance.withdraw_exception
+    try:
+        change(
+            db.session,
+            current_curriculum(),
+            enrolment,
+            reason=form.reason.data or "",
+            actor_id=current_user.id,
+            now=current_time(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+    else:
+        db.commit()
+        flash(
+            _("The attendance exception is granted for %(name)s.", name=enrolment.user.name)
+            if action == "grant"
+            else _("The attendance exception is withdrawn for %(name)s.", name=enrolment.user.name),
             "success",
         )
     return redirect(back)

@@ -36,7 +36,12 @@ def test_dates_and_percentages_follow_the_language(
         for number, day in enumerate(days[:6]):
             status = "absent" if number == 0 else "present"
             attendance.register(
-                db.session, day, {course.enrolment.id: status}, actor_id=None, now=utcnow()
+                db.session,
+                current_curriculum(),
+                day,
+                {course.enrolment.id: status},
+                actor_id=None,
+                now=utcnow(),
             )
         db.session.execute(update(User).values(locale=locale))
         db.session.commit()

@@ -15,7 +15,7 @@ from peeredu.accounts.models import Enrolment, Role
 from peeredu.curriculum import progress
 from peeredu.curriculum.content import ContentError
 from peeredu.db import utcnow
-from peeredu.extensions import Database, db
+from peeredu.extensions import Database, current_curriculum, db
 from tests.conftest import app_config
 from tests.content.assessment_files import assignment_path, write_assessments
 from tests.content.course_files import DELETE, module_path, write_course
@@ -124,7 +124,7 @@ def test_warns_about_progress_on_modules_no_file_has(
         assert found is not None
         for slug in ("alpha", "retired-module"):
             progress.complete_by_approval(
-                db.session, found, slug, actor_id=teacher.id, now=utcnow()
+                db.session, current_curriculum(), found, slug, actor_id=teacher.id, now=utcnow()
             )
         db.session.commit()
 
@@ -148,7 +148,9 @@ def test_a_module_whose_file_is_broken_is_not_reported_as_gone(
     with app.app_context():
         found = db.session.get(Enrolment, enrolment.id)
         assert found is not None
-        progress.complete_by_approval(db.session, found, "beta", actor_id=learner.id, now=utcnow())
+        progress.complete_by_approval(
+            db.session, current_curriculum(), found, "beta", actor_id=learner.id, now=utcnow()
+        )
         db.session.commit()
 
     result = check(app, str(root))

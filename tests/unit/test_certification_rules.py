@@ -9,8 +9,8 @@ import pytest
 from peeredu.accounts.models import Track
 from peeredu.certification import codes
 from peeredu.certification.eligibility import eligibility
-from peeredu.curriculum.attendance import AttendanceSummary
 from peeredu.curriculum.loader import load_curriculum
+from peeredu.curriculum.records import AttendanceSummary
 
 CURRICULUM = Path(__file__).resolve().parents[2] / "curriculum"
 
@@ -25,32 +25,65 @@ def required(curriculum, track=Track.PEER):
 
 
 def test_everything_done_is_eligible(curriculum):
-    result = eligibility(curriculum, Track.PEER, required(curriculum), AttendanceSummary(16))
+    result = eligibility(
+        curriculum,
+        Track.PEER,
+        required(curriculum),
+        AttendanceSummary(present=16, planned=16, held=16),
+    )
     assert result.eligible
 
 
 def test_explains_what_is_missing(curriculum):
     done = required(curriculum)[:7]
     result = eligibility(
-        curriculum, Track.PEER, done, AttendanceSummary(present=13, absent=2, absent_with_notice=1)
+        curriculum,
+        Track.PEER,
+        done,
+        AttendanceSummary(present=13, absent=2, absent_with_notice=1, planned=16, held=16),
     )
     assert not result.eligible
     assert len(result.missing_modules) == 2  # modules 8 and 9; the capstone is listed apart
     assert result.capstone_missing
-    assert result.attendance_percent == 81 and result.threshold == 90
+    assert result.attendance.percent == 81 and result.threshold == 90
     assert not result.attendance_met
 
 
 def test_attendance_just_at_the_threshold_is_enough(curriculum):
     result = eligibility(
-        curriculum, Track.PEER, required(curriculum), AttendanceSummary(present=9, absent=1)
+        curriculum,
+        Track.PEER,
+        required(curriculum),
+        AttendanceSummary(present=9, absent=1, planned=10, held=10),
+    )
+    assert result.attendance_met and result.eligible
+
+
+def test_attendance_counts_against_the_planned_days_not_the_registered(curriculum):
+    """Five of five registered days, of sixteen planned, is 31 %: not a completed course."""
+    result = eligibility(
+        curriculum,
+        Track.PEER,
+        required(curriculum),
+        AttendanceSummary(present=5, planned=16, held=5),
+    )
+    assert not result.attendance_met and not result.eligible
+    assert result.attendance.percent == 31
+
+
+def test_an_attendance_exception_meets_the_requirement(curriculum):
+    result = eligibility(
+        curriculum,
+        Track.PEER,
+        required(curriculum),
+        AttendanceSummary(present=10, absent=6, planned=16, held=16, exception=True),
     )
     assert result.attendance_met and result.eligible
 
 
 def test_no_attendance_registered_is_not_enough(curriculum):
     result = eligibility(curriculum, Track.COLLEAGUE, required(curriculum), AttendanceSummary())
-    assert result.attendance_percent is None and not result.eligible
+    assert result.attendance.percent is None and not result.eligible
 
 
 def test_codes_are_unique_looking_and_self_checking():

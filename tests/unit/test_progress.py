@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from peeredu.accounts.models import Enrolment, Track
-from peeredu.curriculum.attendance import AttendanceSummary, plan_dates
+from peeredu.curriculum.attendance import plan_dates
 from peeredu.curriculum.loader import load_curriculum
 from peeredu.curriculum.progress import ModuleStatus, course_progress, module_status
+from peeredu.curriculum.records import AttendanceSummary
 
 CURRICULUM = Path(__file__).resolve().parents[2] / "curriculum"
 
@@ -60,15 +61,42 @@ def test_a_module_waits_for_its_prerequisites(curriculum):
 @pytest.mark.parametrize(
     ("summary", "percent", "meets_90"),
     [
+        # No class day planned: nothing to meet, and no share to show.
         (AttendanceSummary(), None, False),
-        (AttendanceSummary(present=9, absent=1), 90, True),
-        (AttendanceSummary(present=8, absent_with_notice=1, absent=1), 80, False),
-        (AttendanceSummary(present=16), 100, True),
+        (AttendanceSummary(present=9, absent=1, planned=10, held=10), 90, True),
+        (AttendanceSummary(present=8, absent_with_notice=1, absent=1, planned=10), 80, False),
+        (AttendanceSummary(present=16, planned=16, held=16), 100, True),
+        # 179 of 200 is 89.5 %: round() would show and pass 90; the rule compares exactly.
+        (AttendanceSummary(present=179, absent=21, planned=200, held=200), 89, False),
+        (AttendanceSummary(present=180, absent=20, planned=200, held=200), 90, True),
+        # Every registered day attended, but 5 of 16 planned: 31 %, far from done.
+        (AttendanceSummary(present=5, planned=16, held=5), 31, False),
+        # A teacher's exception meets the requirement whatever the share.
+        (AttendanceSummary(present=3, absent=13, planned=16, held=16, exception=True), 18, True),
+        (AttendanceSummary(exception=True), None, True),
     ],
 )
-def test_attendance_counts_absence_with_notice_as_absence(summary, percent, meets_90):
+def test_attendance_is_a_share_of_the_planned_days(summary, percent, meets_90):
     assert summary.percent == percent
     assert summary.meets(90) is meets_90
+
+
+@pytest.mark.parametrize(
+    ("summary", "may_miss", "reachable"),
+    [
+        # 16 planned, 90 % asks for 15 present: one day may be missed in all.
+        (AttendanceSummary(present=5, planned=16, held=5), 1, True),
+        (AttendanceSummary(present=5, absent=1, planned=16, held=6), 0, True),
+        (AttendanceSummary(present=5, absent=2, planned=16, held=7), -1, False),
+        (AttendanceSummary(present=15, absent=1, planned=16, held=16), 0, True),
+        # A day held but not registered yet is still open: it may yet be registered present.
+        (AttendanceSummary(present=4, planned=16, held=6), 1, True),
+        (AttendanceSummary(planned=0), -0, False),
+    ],
+)
+def test_how_many_more_days_may_be_missed(summary, may_miss, reachable):
+    assert summary.may_still_miss(90) == may_miss
+    assert summary.reachable(90) is reachable
 
 
 def test_two_class_days_a_week():

@@ -9,6 +9,7 @@ not the CSRF check's), and the whole database must be unchanged afterwards.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -155,6 +156,7 @@ def release_review(
         assignment = current_assignments().get(version.reflection.assignment_slug)
         reflections.save_review(
             db.session,
+            current_curriculum(),
             assignment,
             version,
             teacher_id=teacher_id,
@@ -407,8 +409,7 @@ class Route:
         values = self.fill(world)
         path = self.rule
         for key, value in values.items():
-            for converter in ("int:", "path:", "any(complete,reopen):", ""):
-                path = path.replace(f"<{converter}{key}>", str(value))
+            path = re.sub(rf"<(?:[a-z]+(?:\([^)]*\))?:)?{key}>", str(value), path)
         assert "<" not in path, f"{self.rule}: fill every URL parameter"
         return path
 
@@ -598,6 +599,21 @@ TABLE: tuple[Route, ...] = (
         get=TEACHER,
         post=TEACHER_POST,
         form=lambda w: {f"status-{w.l1}": "absent", f"status-{w.l2}": "absent"},
+    ),
+    Route(
+        "/teach/cohorts/<int:cohort_id>/days/<int:day_id>/<any(move,cancel):action>",
+        "peeredu.teach.change_day",
+        fill=lambda w: {"cohort_id": w.cohort_1, "day_id": w.class_day_id, "action": "cancel"},
+        post=TEACHER_POST,
+        form=lambda w: {"reason": "Underviseren er syg"},
+    ),
+    Route(
+        "/teach/cohorts/<int:cohort_id>/learners/<int:enrolment_id>/attendance-exception"
+        "/<any(grant,withdraw):action>",
+        "peeredu.teach.change_exception",
+        fill=lambda w: {**c1_l1(w), "action": "grant"},
+        post=TEACHER_POST,
+        form=lambda w: {"reason": "Sygdom, aftalt med lederen"},
     ),
     Route(
         "/teach/cohorts/<int:cohort_id>/learners/<int:enrolment_id>",

@@ -55,6 +55,10 @@ TOKEN_SHAPE = re.compile(r"pe_[A-Za-z0-9_-]{43}")
 # -- Validating answers against the served OpenAPI document -------------------------------
 
 
+# A class day is registered on its date or later: the two days of the fixture are then held.
+DAYS_HELD = datetime(2027, 2, 3, 18, 0, tzinfo=UTC)
+
+
 def _escape(segment: str) -> str:
     return segment.replace("~", "~0").replace("/", "~1")
 
@@ -203,6 +207,7 @@ def _write_everything(app: Flask, enrolment_id: int, teacher_id: int, module: st
         )
         reflections.save_review(
             session,
+            current_curriculum(),
             assignment,
             session.get(ReflectionVersion, version.id),
             teacher_id=teacher_id,
@@ -271,10 +276,20 @@ def world(app: Flask, make: Any) -> SimpleNamespace:
             for offset in (0, 2)
         ]
         attendance.register(
-            session, days[0], {anna.id: "present", cai.id: "present"}, actor_id=teacher.id, now=now
+            session,
+            current_curriculum(),
+            days[0],
+            {anna.id: "present", cai.id: "present"},
+            actor_id=teacher.id,
+            now=DAYS_HELD,
         )
         attendance.register(
-            session, days[1], {anna.id: "absent", cai.id: "present"}, actor_id=teacher.id, now=now
+            session,
+            current_curriculum(),
+            days[1],
+            {anna.id: "absent", cai.id: "present"},
+            actor_id=teacher.id,
+            now=DAYS_HELD,
         )
         for enrolment in (anna, bo, dina):
             certification.issue_manually(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -19,10 +19,14 @@ from peeredu.db import utcnow
 from peeredu.extensions import current_curriculum, db
 from tests.factories import PASSWORD
 
+# The factory's cohort runs from 2027-02-01 for 16 weeks; the app's clock stands after it, so
+# every class day can be registered.
+AFTER_THE_COURSE = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+
 
 @pytest.fixture
 def app_overrides():
-    return {"VERIFY_RATE_LIMIT": "1000 per minute"}
+    return {"VERIFY_RATE_LIMIT": "1000 per minute", "CLOCK": lambda: AFTER_THE_COURSE}
 
 
 @pytest.fixture
@@ -63,9 +67,11 @@ def plan_days(app, cohort):
         return [d.id for d in days]
 
 
-def register_all_present(client, cohort, enrolment, day_id):
-    url = f"/teach/cohorts/{cohort.id}/days/{day_id}"
-    return client.submit(url, {f"status-{enrolment.id}": "present"}, token_page=url)
+def register_present(client, cohort, enrolment, day_ids):
+    for day_id in day_ids:
+        url = f"/teach/cohorts/{cohort.id}/days/{day_id}"
+        response = client.submit(url, {f"status-{enrolment.id}": "present"}, token_page=url)
+        assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def certificate_row(app):
@@ -85,7 +91,14 @@ def test_attendance_as_the_last_condition_issues_the_certificate(
     assert certificate_row(app) is None
 
     client.login("tove@example.org", PASSWORD)
-    register_all_present(client, cohort, enrolment, plan_days(app, cohort)[0])
+    days = plan_days(app, cohort)
+    assert len(days) == 16
+    # 14 of 16 planned days is 87.5 %: every registered day attended is not yet enough.
+    register_present(client, cohort, enrolment, days[:14])
+    assert certificate_row(app) is None
+    assert not mailbox.to("maria@example.org")
+    # The 15th day reaches 90 % (15 * 100 >= 90 * 16): the certificate is issued with it.
+    register_present(client, cohort, enrolment, days[14:15])
 
     certificate = certificate_row(app)
     assert certificate is not None and certificate.valid and certificate.issued_by_id is None
@@ -102,7 +115,7 @@ def test_the_pdf_carries_the_facts_and_its_text_can_be_read(app, client, make_cl
     cohort, enrolment, _ = course
     complete_all_modules(app, enrolment)
     client.login("tove@example.org", PASSWORD)
-    register_all_present(client, cohort, enrolment, plan_days(app, cohort)[0])
+    register_present(client, cohort, enrolment, plan_days(app, cohort))
     certificate = certificate_row(app)
 
     learner = make_client()
@@ -130,7 +143,7 @@ def test_who_may_download_the_pdf(app, client, make, make_client, course):
     cohort, enrolment, org = course
     complete_all_modules(app, enrolment)
     client.login("tove@example.org", PASSWORD)
-    register_all_present(client, cohort, enrolment, plan_days(app, cohort)[0])
+    register_present(client, cohort, enrolment, plan_days(app, cohort))
     path = f"/certificates/{certificate_row(app).id}.pdf"
 
     hr_own = make.hr_scope(make.user(Role.HR, email="hr.a@example.org"), org)
@@ -153,7 +166,7 @@ def test_public_verification_shows_only_the_facts(app, client, make_client, cour
     cohort, enrolment, _ = course
     complete_all_modules(app, enrolment)
     client.login("tove@example.org", PASSWORD)
-    register_all_present(client, cohort, enrolment, plan_days(app, cohort)[0])
+    register_present(client, cohort, enrolment, plan_days(app, cohort))
     code = certificate_row(app).code
 
     anyone = make_client()

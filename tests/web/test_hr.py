@@ -92,6 +92,10 @@ def world(make: Any) -> SimpleNamespace:
     )
 
 
+# The day the report is read on (only the count of class days held so far depends on it).
+TODAY = date(2027, 3, 1)
+
+
 def signed_in(make_client: Any, email: str) -> Any:
     client = make_client()
     response = client.login(email, PASSWORD)
@@ -177,6 +181,11 @@ def complete(app: Flask, enrolment: Enrolment, slug: str, actor: User) -> None:
         db.session.commit()
 
 
+def held(day: date) -> datetime:
+    """The evening of a class day: attendance is registered on the day or later, never before."""
+    return datetime(day.year, day.month, day.day, 18, 0, tzinfo=UTC)
+
+
 def register_attendance(
     app: Flask, cohort: Cohort, day: date, statuses: dict[int, str], actor: User
 ) -> None:
@@ -191,7 +200,9 @@ def register_attendance(
             module_slug=None,
             actor_id=actor.id,
         )
-        attendance.register(db.session, class_day, statuses, actor_id=actor.id, now=utcnow())
+        attendance.register(
+            db.session, current_curriculum(), class_day, statuses, actor_id=actor.id, now=held(day)
+        )
         db.session.commit()
 
 
@@ -344,9 +355,18 @@ def test_the_scope_needs_the_hr_role_and_an_active_account(app, world):
         db.session.commit()
         assert report.scoped_organisation_ids(db.session, world.hanne.id) == set()
         assert report.participants(
-            db.session, curriculum, world.hanne.id, ParticipantFilter(), limit=50, offset=0
+            db.session,
+            curriculum,
+            world.hanne.id,
+            ParticipantFilter(),
+            limit=50,
+            offset=0,
+            today=TODAY,
         ) == ([], 0)
-        assert report.participant(db.session, curriculum, world.hanne.id, world.anna.id) is None
+        assert (
+            report.participant(db.session, curriculum, world.hanne.id, world.anna.id, today=TODAY)
+            is None
+        )
 
         helle = db.session.get(User, world.helle.id)
         account_services.set_active(db.session, helle, False, actor_id=world.tove.id)
@@ -354,7 +374,7 @@ def test_the_scope_needs_the_hr_role_and_an_active_account(app, world):
         assert (
             list(
                 report.iter_participants(
-                    db.session, curriculum, world.helle.id, ParticipantFilter()
+                    db.session, curriculum, world.helle.id, ParticipantFilter(), today=TODAY
                 )
             )
             == []
@@ -431,6 +451,7 @@ def test_no_reflection_feedback_or_practice_log_text_reaches_hr(app, hanne, worl
         )
         reflection_services.save_review(
             session,
+            current_curriculum(),
             first,
             session.get(ReflectionVersion, version.id),
             teacher_id=world.tove.id,
@@ -674,10 +695,11 @@ def _with_progress(app: Flask, ids: list[int], cohort: Cohort, teacher: User, da
         )
         attendance.register(
             db.session,
+            current_curriculum(),
             class_day,
             {eid: AttendanceStatus.PRESENT for eid in ids},
             actor_id=teacher.id,
-            now=utcnow(),
+            now=held(day),
         )
         db.session.commit()
 
@@ -727,23 +749,24 @@ def test_iter_participants_streams_in_keyset_batches_in_the_list_order(app, make
     with app.app_context():
         curriculum = current_curriculum()
         paged, total = report.participants(
-            db.session, curriculum, hr.id, ParticipantFilter(), limit=1000, offset=0
+            db.session, curriculum, hr.id, ParticipantFilter(), limit=1000, offset=0, today=TODAY
         )
         assert total == 30
         statements.clear()
         streamed = list(
             report.iter_participants(
-                db.session, curriculum, hr.id, ParticipantFilter(), batch_size=7
+                db.session, curriculum, hr.id, ParticipantFilter(), today=TODAY, batch_size=7
             )
         )
-        # Five batches of rows (7+7+7+7+2) at three queries each: rows, completions, attendance.
-        assert len(statements) == 5 * 3
+        # Five batches of rows (7+7+7+7+2) at four queries each: rows, completions, and
+        # attendance (registered days, and the planned days with any exception).
+        assert len(statements) == 5 * 4
         assert [r.enrolment_id for r in streamed] == [r.enrolment_id for r in paged]
         assert len({r.enrolment_id for r in streamed}) == 30
 
         exact = list(
             report.iter_participants(
-                db.session, curriculum, hr.id, ParticipantFilter(), batch_size=10
+                db.session, curriculum, hr.id, ParticipantFilter(), today=TODAY, batch_size=10
             )
         )
         assert [r.enrolment_id for r in exact] == [r.enrolment_id for r in paged]
@@ -752,7 +775,7 @@ def test_iter_participants_streams_in_keyset_batches_in_the_list_order(app, make
 def report_names(app: Flask, hr: User, filters: ParticipantFilter) -> list[str]:
     with app.app_context():
         rows, total = report.participants(
-            db.session, current_curriculum(), hr.id, filters, limit=50, offset=0
+            db.session, current_curriculum(), hr.id, filters, limit=50, offset=0, today=TODAY
         )
     assert total == len(rows)
     return [r.name for r in rows]
@@ -780,7 +803,9 @@ def test_updated_since_and_certified_filters_in_the_report(app, world, varied):
     # A certificate's change counts, though the enrolment did not change.
     assert report_names(app, hanne, ParticipantFilter(updated_since=since)) == ["Anna Andersen"]
     with app.app_context():
-        row = report.participant(db.session, current_curriculum(), hanne.id, world.anna.id)
+        row = report.participant(
+            db.session, current_curriculum(), hanne.id, world.anna.id, today=TODAY
+        )
     assert row is not None and row.certificate_status == "revoked"
     assert row.certificate_revoked_at is not None and row.updated_at >= row.certificate_revoked_at
     assert row.certified_at == varied.anna.issued_at

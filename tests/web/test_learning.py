@@ -64,7 +64,7 @@ def test_start_page_lists_the_tracks_modules_in_order_with_status(client, learne
     assert page.count("Ikke startet") >= len(titles)
     assert "0 af 10" in page
     assert "Hvad skal du nu?" in page or "næste" in page.lower()
-    assert "Ikke registreret endnu" in page  # attendance before any class day
+    assert "Der er ikke planlagt undervisningsdage endnu" in page  # no class day yet
 
 
 def test_module_page_shows_goals_text_and_the_tracks_part(client, learner, course):

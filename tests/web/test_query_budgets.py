@@ -39,18 +39,20 @@ TODAY = date(2026, 11, 23)
 
 # Statements per request (BEGIN not counted), loading the signed-in user included, as measured
 # when the test was written. Raise one only with a reason.
+# Attendance over the planned course costs one grouped query more than counting the registered
+# days did (the planned and held days of each cohort, and any exception): +1 where it is shown.
 BUDGETS = {
-    "learner start page": 10,
+    "learner start page": 11,
     "module page": 6,
     "reflection autosave": 7,
     "teacher review queue": 6,
     "review page": 10,
-    "cohort matrix": 10,
-    "HR participant list": 8,
-    "HR CSV export": 7,
+    "cohort matrix": 11,
+    "HR participant list": 9,
+    "HR CSV export": 8,
     "certificate PDF": 4,
     "public verification": 1,
-    "API list": 7,
+    "API list": 8,
 }
 
 
@@ -231,7 +233,7 @@ def test_seeded_data_renders_as_the_app_would_and_keeps_its_rules(
         assert classmates == scale.focus_cohort_learners
         curriculum = current_curriculum()
         for certificate in session.scalars(select(Certificate)):
-            assert eligibility_of(session, curriculum, certificate.enrolment).eligible
+            assert eligibility_of(session, curriculum, certificate.enrolment, now=utcnow()).eligible
         # Seeding again changes nothing.
         assert (
             demo_national.seed(session, curriculum, current_assignments(), today=TODAY, scale=scale)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from peeredu.accounts.models import Role, User
 from peeredu.audit import AuditEvent
 from peeredu.db import utcnow
-from peeredu.extensions import current_assignments, db
+from peeredu.extensions import current_assignments, current_curriculum, db
 from peeredu.reflections import services
 from peeredu.reflections.models import (
     Reflection,
@@ -350,6 +350,7 @@ def test_not_yet_approved_then_revise_and_resubmit(app, client, learner, first):
         submitted = db.session.scalar(select(ReflectionVersion))
         services.save_review(
             db.session,
+            current_curriculum(),
             first,
             submitted,
             teacher_id=db.session.scalar(select(User.id).where(User.email == "tove@example.org")),

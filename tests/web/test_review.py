@@ -199,6 +199,7 @@ def release(app: Flask, version_id: int, teacher: User, decision: ReviewDecision
         met = decision is ReviewDecision.APPROVED
         services.save_review(
             db.session,
+            current_curriculum(),
             assignment,
             version,
             teacher_id=teacher.id,

@@ -295,7 +295,7 @@ def update_user(
     if parsed_roles != old_roles:
         user.role_rows = [UserRole(role=role) for role in sorted(parsed_roles)]
         # A change of roles is a change of what the user may see: sign them in again.
-        user.session_version += 1
+        user.bump_session_version()
         audit.record(
             session,
             actor_id=actor_id,
@@ -314,7 +314,7 @@ def set_active(session: Session, user: User, active: bool, *, actor_id: int) -> 
     if user.active == active:
         return
     user.active = active
-    user.session_version += 1
+    user.bump_session_version()
     audit.record(
         session,
         actor_id=actor_id,

@@ -163,3 +163,15 @@ def test_a_replayed_code_counts_as_a_failed_attempt(
     assert sorted(outcomes.values) == [False] * (POLICY.max_failures - 1) + [True], outcomes
     assert events(app, user.id)["login.twofactor_fail"] == POLICY.max_failures - 1
     assert account(app, user.id).failed_logins == POLICY.max_failures - 1
+
+
+def sign_out_everywhere(session: Session, user_id: int) -> None:
+    authentication.end_sessions(session, session.get_one(User, user_id), actor_id=user_id)
+
+
+def test_sessions_ended_at_once_each_count(app: Flask, crowd: BoundCrowd, make: Factory) -> None:
+    """The session version goes up once per ending: none is lost to another one at once."""
+    user = make.user(email=EMAIL)
+    outcomes = crowd.run(sign_out_everywhere, [(user.id,)] * 10)
+    assert not outcomes.errors, outcomes
+    assert account(app, user.id).session_version == 1 + 10

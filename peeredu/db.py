@@ -102,6 +102,19 @@ def _prepare_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def lock(session: Session, instance: object) -> None:
+    """Lock ``instance``'s row until the transaction ends, and read it again.
+
+    For a read-check-write: on PostgreSQL (READ COMMITTED) two transactions can both read the
+    old value and both write a new one; after ``SELECT ... FOR UPDATE`` the second waits for
+    the first to commit and then reads what it wrote. SQLite ignores FOR UPDATE, and needs no
+    row lock: a writing session holds the database's write lock from its first statement.
+    Changes not yet flushed are flushed first, so that reading again keeps them.
+    """
+    session.flush()
+    session.refresh(instance, with_for_update=True)
+
+
 def make_sessionmaker(engine: Engine, *, write: bool) -> sessionmaker[Session]:
     """Sessions for reading (GET requests) or writing (everything that changes state).
 

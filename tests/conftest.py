@@ -11,7 +11,7 @@ import os
 import re
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -29,13 +29,21 @@ from werkzeug.test import TestResponse
 from peeredu import create_app
 from peeredu.extensions import Database
 from peeredu.models import metadata
+from tests.concurrency import Crowd, Operation, Outcomes
 from tests.factories import Factory
 
 PG_URL = os.environ.get("PEEREDU_TEST_DATABASE_URL")
+# Processes in a race test: enough to lose updates reliably, few enough for two cores.
+CROWD_SIZE = 20
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"peeredu database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (a file per test)'}"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres_only") and not PG_URL:
+        pytest.skip("runs only against PostgreSQL (PEEREDU_TEST_DATABASE_URL)")
 
 
 @pytest.fixture(autouse=True)
@@ -205,13 +213,16 @@ def app_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(
-    database_url: str,
-    smtp_server: tuple[Controller, Mailbox],
-    mailbox: Mailbox,
-    app_overrides: dict[str, Any],
-) -> Iterator[Flask]:
-    app = create_app({**app_config(database_url, smtp_server[0].port), **app_overrides})
+def app_settings(
+    database_url: str, smtp_server: tuple[Controller, Mailbox], app_overrides: dict[str, Any]
+) -> dict[str, Any]:
+    """The configuration the test's app is built with (workers of ``crowd`` use it too)."""
+    return {**app_config(database_url, smtp_server[0].port), **app_overrides}
+
+
+@pytest.fixture
+def app(app_settings: dict[str, Any], mailbox: Mailbox) -> Iterator[Flask]:
+    app = create_app(app_settings)
     engine = Database.state(app).engine
     if engine.dialect.name == "sqlite":
         metadata.create_all(engine)
@@ -270,3 +281,37 @@ def make_client(app: Flask) -> Any:
 @pytest.fixture
 def make(app: Flask) -> Factory:
     return Factory(app)
+
+
+# -- Many processes at once ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def crowd_workers() -> Iterator[Crowd]:
+    """Worker processes for race tests, started once for the run (see tests/concurrency.py)."""
+    workers = Crowd(CROWD_SIZE)
+    yield workers
+    workers.close()
+
+
+@dataclass(frozen=True)
+class BoundCrowd:
+    """The crowd, running its operations against this test's database and settings."""
+
+    workers: Crowd
+    settings: dict[str, Any]
+
+    @property
+    def size(self) -> int:
+        return self.workers.size
+
+    def run(self, operation: Operation, arguments: Sequence[tuple[Any, ...]]) -> Outcomes:
+        return self.workers.run(self.settings, operation, arguments)
+
+
+@pytest.fixture
+def crowd(app: Flask, crowd_workers: Crowd, app_settings: dict[str, Any]) -> BoundCrowd:
+    """``crowd.run(operation, [args, ...])``: each ``operation(session, *args)`` in its own
+    process, all at the same instant, in the app's writing transaction (tests/concurrency.py).
+    """
+    return BoundCrowd(crowd_workers, app_settings)

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, or_, select, update
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from peeredu import audit
@@ -105,7 +105,8 @@ def list_tokens(session: Session, user: User) -> list[ApiToken]:
 
 def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> ApiToken:
     """Stop one of the user's own tokens from working; another user's token is NotFound."""
-    token = session.get(ApiToken, token_id)
+    # Locked: of two revocations at once, the second sees the first (and logs nothing).
+    token = session.get(ApiToken, token_id, with_for_update=True, populate_existing=True)
     if token is None or token.user_id != user.id:
         raise NotFound(N_("No such API token."))
     if token.revoked_at is not None:
@@ -127,7 +128,8 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
 def authenticate_token(session: Session, raw: str, now: datetime) -> User | None:
     """The owner of a working token, or None: unknown, revoked, or the owner may not use it.
 
-    Notes the time of use at most once per LAST_USED_RESOLUTION (flushed, not committed).
+    Notes the time of use at most once per LAST_USED_RESOLUTION (not committed): of many
+    requests at once only one writes, and none waits for another's lock to write the same.
     """
     if not raw.startswith(RAW_PREFIX) or len(raw) > RAW_MAX_LENGTH:
         return None
@@ -139,6 +141,18 @@ def authenticate_token(session: Session, raw: str, now: datetime) -> User | None
     if token is None or token.revoked_at is not None or not may_hold_tokens(token.user):
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        session.flush()
+        # Conditional: another request may have written it since this one read it.
+        session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token.id,
+                or_(
+                    ApiToken.last_used_at.is_(None),
+                    ApiToken.last_used_at <= now - LAST_USED_RESOLUTION,
+                ),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(token, ["last_used_at"])
     return token.user

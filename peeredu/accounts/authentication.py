@@ -2,6 +2,12 @@
 
 A login cookie carries "<user id>:<session version>"; bumping the version (password change,
 signing out everywhere, deactivation) ends every session that carries the old one.
+
+Attempts on one account are counted one after the other, however many arrive at once: each
+takes the account's row lock (``db.lock``) before it reads the count or the lock, and holds
+it until its transaction ends, so twenty wrong passwords at once lock the account after
+exactly the limit, and a right one either comes before the lock (and resets the count) or
+after it (and is refused).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from peeredu import audit
-from peeredu.accounts import services
+from peeredu.accounts import services, twofactor
 from peeredu.accounts.models import (
     User,
 )
@@ -21,6 +27,7 @@ from peeredu.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from peeredu.db import lock
 from peeredu.errors import N_, DomainError
 
 
@@ -44,7 +51,14 @@ def record_failed_login(
     policy: LockoutPolicy,
     action: str = "login.fail",
 ) -> None:
-    """Count a failed attempt (a wrong password or second-step code); lock at the limit."""
+    """Count a failed attempt (a wrong password or second-step code); lock at the limit.
+
+    An attempt on an account that is locked by now (another attempt reached the limit while
+    this one was checked) is not counted.
+    """
+    lock(session, user)
+    if is_locked(user, now):
+        return
     audit.record(session, actor_id=None, action=action, object_type="user", object_id=user.id)
     user.failed_logins += 1
     if user.failed_logins >= policy.max_failures:
@@ -71,7 +85,11 @@ def check_password(
     """
     user = services.get_user_by_email(session, email)
     password_ok = verify_password(user.password_hash if user else None, password)
-    if user is None or is_locked(user, now):
+    if user is None:
+        return None
+    # Read again under the lock: another attempt may have changed the count since.
+    lock(session, user)
+    if is_locked(user, now):
         return None
     if not password_ok:
         record_failed_login(session, user, now=now, policy=policy)
@@ -85,8 +103,29 @@ def check_password(
     return user
 
 
+def check_code(
+    session: Session, user: User, code: str, *, now: datetime, policy: LockoutPolicy
+) -> bool:
+    """The second step of signing in: whether ``code`` proves the user (who passed the first).
+
+    A wrong or replayed code counts as a failed attempt, and a locked account is refused
+    without counting, as in ``check_password``.
+    """
+    lock(session, user)
+    if is_locked(user, now):
+        return False
+    if twofactor.verify(session, user, code, now=now):
+        return True
+    record_failed_login(session, user, now=now, policy=policy, action="login.twofactor_fail")
+    return False
+
+
 def complete_login(session: Session, user: User, *, now: datetime) -> None:
-    """The user has passed every step: the failure count starts over."""
+    """The user has passed every step: the failure count starts over.
+
+    Call it in the transaction of ``check_password`` or ``check_code``, which hold the
+    account's row lock: a failure counted in between would otherwise be wiped out.
+    """
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -114,7 +153,7 @@ def end_sessions(session: Session, user: User, *, actor_id: int | None = None) -
 
     With ``actor_id`` it is recorded as an explicit "sign out everywhere".
     """
-    user.session_version += 1
+    user.bump_session_version()
     if actor_id is not None:
         audit.record(
             session,
@@ -133,7 +172,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     user.password_hash = services.check_new_password(
         new, email=user.email, name=user.name, field="new_password"
     )
-    user.session_version += 1
+    user.bump_session_version()
     audit.record(
         session, actor_id=user.id, action="password.change", object_type="user", object_id=user.id
     )

@@ -2,6 +2,11 @@
 
 Like every accounts function: takes the session and the time, validates before it changes
 anything, raises DomainError naming the field, flushes but never commits.
+
+A link is used once however many requests bring it at the same moment: the token is marked
+used by one conditional UPDATE, which only one transaction can win. Making and revoking a
+user's tokens takes the user's row lock first (always before the tokens' rows, so that these
+never wait for each other in a circle): two new links asked for at once leave one working.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from peeredu.accounts.models import (
     TokenPurpose,
     User,
 )
+from peeredu.db import lock
 from peeredu.errors import N_, DomainError, NotFound
 
 
@@ -56,6 +62,7 @@ def issue_token(
 
 
 def revoke_tokens(session: Session, user: User, purpose: TokenPurpose, *, now: datetime) -> int:
+    lock(session, user)
     result = session.execute(
         update(AccountToken)
         .where(
@@ -81,6 +88,23 @@ def find_token(
     if token is None or not token.is_usable(now) or not token.user.active:
         return None
     return token
+
+
+def _use_token(session: Session, token: AccountToken, *, now: datetime) -> bool:
+    """Mark the token used, unless another transaction used or revoked it since it was read."""
+    result = session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.id == token.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(token)
+    return result.rowcount == 1
 
 
 def latest_invitation(session: Session, user: User) -> AccountToken | None:
@@ -162,9 +186,12 @@ def redeem_token(
     if token is None:
         raise NotFound(N_("This link has expired or has already been used."))
     user = token.user
-    user.password_hash = services.check_new_password(password, email=user.email, name=user.name)
-    user.session_version += 1
-    token.used_at = now
+    password_hash = services.check_new_password(password, email=user.email, name=user.name)
+    lock(session, user)
+    if not _use_token(session, token, now=now):
+        raise NotFound(N_("This link has expired or has already been used."))
+    user.password_hash = password_hash
+    user.bump_session_version()
     audit.record(
         session,
         actor_id=user.id,

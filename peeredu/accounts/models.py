@@ -168,6 +168,15 @@ class User(Base):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
+    def bump_session_version(self) -> None:
+        """Every login cookie made so far stops working (they carry the old version).
+
+        Counted up by the database (``session_version + 1``), not from the value this session
+        read: two bumps at once are two, and neither is lost. The new value is read back on
+        next use, after the flush.
+        """
+        self.session_version = User.session_version + 1  # type: ignore[assignment]
+
 
 class Cohort(Base):
     """One run ("hold") of the course."""

@@ -36,6 +36,7 @@ from peeredu.accounts.passwords import (
     hash_password,
     password_problem,
 )
+from peeredu.db import lock
 from peeredu.errors import N_, DomainError, NotFound
 
 LOCALES = ("da", "en")
@@ -288,6 +289,8 @@ def update_user(
     name = _required_text(name, "name", 200)
     parsed_roles = parse_roles(roles)
     locale = _parse_locale(locale)
+    # Two admins at once: the second compares with, and replaces, what the first saved.
+    lock(session, user)
     if user.id == actor_id and Role.ADMIN in user.roles and Role.ADMIN not in parsed_roles:
         raise DomainError(N_("You cannot remove your own admin role."), field="roles")
     old_roles = user.roles
@@ -295,7 +298,7 @@ def update_user(
     if parsed_roles != old_roles:
         user.role_rows = [UserRole(role=role) for role in sorted(parsed_roles)]
         # A change of roles is a change of what the user may see: sign them in again.
-        user.session_version += 1
+        user.bump_session_version()
         audit.record(
             session,
             actor_id=actor_id,
@@ -311,10 +314,11 @@ def update_user(
 def set_active(session: Session, user: User, active: bool, *, actor_id: int) -> None:
     if user.id == actor_id and not active:
         raise DomainError(N_("You cannot deactivate your own account."))
+    lock(session, user)
     if user.active == active:
         return
     user.active = active
-    user.session_version += 1
+    user.bump_session_version()
     audit.record(
         session,
         actor_id=actor_id,
@@ -336,6 +340,7 @@ def set_hr_scope(
     organisations = list(session.scalars(select(Organisation).where(Organisation.id.in_(ids))))
     if len(organisations) != len(ids):
         raise DomainError(N_("Unknown organisation."), field="organisations")
+    lock(session, user)
     user.hr_organisations = organisations
     audit.record(
         session,

@@ -7,6 +7,10 @@ single-use recovery codes are shown once; only their sha256 hashes are stored (t
 random bits, so a fast hash is enough, as for AccountToken).
 
 The TOTP secret itself must be kept in the clear (the server computes the same codes).
+
+Everything that uses or changes a user's second factor first takes the user's row lock
+(``db.lock``) and then reads it: one code sent twice at once is accepted once, and two set-ups
+or new sets of recovery codes at once do not leave codes nobody was shown.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from peeredu import audit
 from peeredu.accounts.models import Role, User
 from peeredu.accounts.passwords import verify_password
-from peeredu.db import Base
+from peeredu.db import Base, lock
 from peeredu.errors import N_, DomainError
 
 STEP_SECONDS = 30
@@ -73,6 +77,12 @@ def find(session: Session, user: User) -> TwoFactor | None:
     return session.get(TwoFactor, user.id)
 
 
+def _find_locked(session: Session, user: User) -> TwoFactor | None:
+    """The second factor, read under the user's row lock (the user's row: there may be none)."""
+    lock(session, user)
+    return session.get(TwoFactor, user.id, populate_existing=True)
+
+
 def is_enabled(session: Session, user: User) -> bool:
     found = find(session, user)
     return found is not None and found.enabled_at is not None
@@ -85,7 +95,7 @@ def provisioning_uri(secret: str, *, email: str, issuer: str) -> str:
 
 def start_enrolment(session: Session, user: User, *, now: datetime) -> TwoFactor:
     """A fresh, not yet confirmed secret (replacing an unconfirmed one)."""
-    found = find(session, user)
+    found = _find_locked(session, user)
     if found is not None and found.enabled_at is not None:
         raise DomainError(N_("Two-step sign-in is already on."))
     if found is None:
@@ -101,7 +111,7 @@ def start_enrolment(session: Session, user: User, *, now: datetime) -> TwoFactor
 def enable_with_secret(session: Session, user: User, secret: str, *, now: datetime) -> None:
     """Two-step sign-in on with a known secret, without a first code (demo data only)."""
     pyotp.TOTP(secret).now()  # fails on a secret that is not base32
-    found = find(session, user)
+    found = _find_locked(session, user)
     if found is None:
         found = TwoFactor(user_id=user.id, secret=secret, created_at=now)
         session.add(found)
@@ -144,7 +154,7 @@ def _new_recovery_codes(session: Session, user: User, *, now: datetime) -> list[
 
 def confirm_enrolment(session: Session, user: User, code: str, *, now: datetime) -> list[str]:
     """Turn two-step sign-in on with a first code; returns the recovery codes (shown once)."""
-    found = find(session, user)
+    found = _find_locked(session, user)
     if found is None or found.enabled_at is not None:
         raise DomainError(N_("Start the set-up again."))
     step = _matching_step(found.secret, code, now=now, after=found.last_step)
@@ -166,7 +176,7 @@ def verify(session: Session, user: User, code: str, *, now: datetime) -> bool:
 
     A used code is spent: the same authenticator code, or recovery code, fails the next time.
     """
-    found = find(session, user)
+    found = _find_locked(session, user)
     if found is None or found.enabled_at is None:
         return False
     step = _matching_step(found.secret, code, now=now, after=found.last_step)
@@ -219,7 +229,8 @@ def regenerate_recovery_codes(
 ) -> list[str]:
     """New recovery codes; the old ones stop working."""
     _require_password(user, password)
-    if not is_enabled(session, user):
+    found = _find_locked(session, user)
+    if found is None or found.enabled_at is None:
         raise DomainError(N_("Two-step sign-in is not on."))
     audit.record(
         session,
@@ -236,7 +247,7 @@ def disable(session: Session, user: User, *, password: str, required: bool) -> N
     _require_password(user, password)
     if required:
         raise DomainError(N_("Your role requires two-step sign-in; it cannot be turned off."))
-    found = find(session, user)
+    found = _find_locked(session, user)
     if found is None:
         return
     was_enabled = found.enabled_at is not None
@@ -259,9 +270,10 @@ def reset(session: Session, user: User, *, actor_id: int) -> None:
     The user's sessions end; if their role requires two-step sign-in they set it up again at
     their next sign-in.
     """
+    lock(session, user)
     session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    user.session_version += 1
+    user.bump_session_version()
     audit.record(
         session, actor_id=actor_id, action="twofactor.reset", object_type="user", object_id=user.id
     )

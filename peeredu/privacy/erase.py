@@ -26,6 +26,7 @@ from peeredu import audit
 from peeredu.accounts.api_tokens import ApiToken
 from peeredu.accounts.models import AccountToken, Enrolment, User
 from peeredu.accounts.twofactor import RecoveryCode, TwoFactor
+from peeredu.db import lock
 from peeredu.errors import N_, DomainError
 from peeredu.outbox import OutboxMessage
 from peeredu.reflections.models import (
@@ -291,6 +292,9 @@ def anonymise_user(
     verifies (see README, "Privacy").
     """
     reason = audit.require_reason(reason)
+    # The account's row first, as sign-in does before its codes and links: two admins at once
+    # anonymise once, and nothing waits in a circle.
+    lock(session, user)
     if user.anonymised_at is not None:
         raise DomainError(N_("This account has already been anonymised."))
     if user.id == actor_id:
@@ -327,7 +331,7 @@ def anonymise_user(
     user.active = False
     user.last_login_at = None
     user.last_digest_at = None
-    user.session_version += 1
+    user.bump_session_version()
     user.anonymised_at = now
     session.flush()
     audit.record(

@@ -438,12 +438,22 @@ def save_review(
     release: bool,
     now: datetime,
 ) -> Review:
-    """Save feedback as a draft, or release it to the learner with a decision."""
+    """Save feedback as a draft, or release it to the learner with a decision.
+
+    The saved feedback is read under its row lock: of two teachers at once the second sees
+    what the first saved, as it would a moment later, and gets the same refusal on every
+    database (its lock version is out of date, or the feedback is released by now).
+    """
     if latest_version(version.reflection) is not version:
         raise DomainError(N_("A newer version has been submitted; give feedback on that one."))
     if version.reflection.texts_deleted_at is not None:
         raise DomainError(N_("The text has been deleted, so there is nothing to give feedback on."))
-    review = review_for(session, version)
+    review = session.scalar(
+        select(Review)
+        .where(Review.version_id == version.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if review is not None and review.released_at is not None:
         raise DomainError(N_("The feedback on this version has already been released."))
     if review is not None and review.lock_version != expected_lock:
@@ -496,8 +506,9 @@ def save_review(
     review.updated_at = now
     if release:
         review.released_at = now
-    # Two teachers who both passed the checks above meet here: the lock version (an update)
-    # or the unique version_id (two first saves) lets one through and refuses the other.
+    # Two teachers who both passed the checks above meet here: the unique version_id (two
+    # first saves, where there was no row to lock) lets one through and refuses the other;
+    # so would the lock version, should the row lock above ever be missing.
     try:
         with session.begin_nested():
             session.flush()

@@ -58,8 +58,8 @@ def two_factor_login() -> str | Response:
     form = RecoveryCodeForm() if recovery else TwoFactorCodeForm()
     if form.validate_on_submit():
         now = utcnow()
-        if not authentication.is_locked(user, now) and twofactor.verify(
-            db.session, user, form.code.data or "", now=now
+        if authentication.check_code(
+            db.session, user, form.code.data or "", now=now, policy=lockout_policy()
         ):
             authentication.complete_login(db.session, user, now=now)
             db.commit()
@@ -70,15 +70,7 @@ def two_factor_login() -> str | Response:
                     "info",
                 )
             return redirect(safe_next(pending.get("next"), url_for("peeredu.home.index")))
-        if not authentication.is_locked(user, now):
-            authentication.record_failed_login(
-                db.session,
-                user,
-                now=now,
-                policy=lockout_policy(),
-                action="login.twofactor_fail",
-            )
-        db.commit()
+        db.commit()  # the failed attempt
         if authentication.is_locked(user, now):
             session.pop(PENDING_TWO_FACTOR, None)
             flash(

@@ -50,6 +50,7 @@ ERROR_CODES = {
     413: "request_too_large",
     429: "rate_limited",
     500: "server_error",
+    503: "service_unavailable",
 }
 
 

@@ -39,7 +39,7 @@ from peeredu.web.forms import Form, ListSelectField, domain_message, show_domain
 from peeredu.web.guards import get_or_404, guard
 from peeredu.web.labels import choices
 from peeredu.web.pagination import pages_of, requested_page
-from peeredu.web.signin import safe_next
+from peeredu.web.redirects import safe_next
 
 # Reflections per page of the review queue, oldest first.
 QUEUE_PAGE = 50

@@ -13,13 +13,11 @@ from urllib.parse import quote, urlsplit
 import pytest
 from flask import Flask
 
-from peeredu import PeerEdu
 from peeredu.accounts.models import Role
-from peeredu.extensions import Database
-from peeredu.models import metadata
 from peeredu.web.redirects import is_own_path
 from tests.conftest import Client
 from tests.factories import PASSWORD, Factory
+from tests.web.test_plugin import mounted_host
 from tests.web.test_two_factor import code, with_two_factor
 
 HOSTILE = (
@@ -120,19 +118,7 @@ def _people(app: Flask, make: Factory, caller: str) -> None:
 
 
 def test_under_a_prefix_only_paths_under_it_are_ours(database_url: str, smtp_server: Any) -> None:
-    host = Flask("host")
-    host.config.update(
-        SECRET_KEY="host-secret",
-        DATABASE_URL=database_url,
-        SESSION_COOKIE_SECURE=False,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp_server[0].port,
-    )
-    PeerEdu().init_app(host, url_prefix="/kursus")
-    engine = Database.state(host).engine
-    if engine.dialect.name == "sqlite":
-        metadata.create_all(engine)
-    try:
+    with mounted_host(database_url, smtp_server) as host:
         Factory(host).user(email="maria@example.org")
         host.test_client_class = Client
         for target, expected in (
@@ -150,5 +136,3 @@ def test_under_a_prefix_only_paths_under_it_are_ours(database_url: str, smtp_ser
                 token_page="/kursus/login",
             )
             assert response.status_code == 302 and response.location == expected, target
-    finally:
-        engine.dispose()

@@ -41,6 +41,7 @@ from peeredu.web import (
 )
 from peeredu.web.guards import record_refusal
 from peeredu.web.labels import STATUS_ICONS, label
+from peeredu.web.numbers import refuse_impossible_ids
 from peeredu.web.outage import (
     DATABASE_ERRORS,
     database_unavailable,
@@ -104,6 +105,7 @@ def build_blueprint() -> Blueprint:
     bp.register_blueprint(api.build_blueprint(), url_prefix="/api/v1")
 
     bp.app_context_processor(_template_globals)
+    bp.url_value_preprocessor(refuse_impossible_ids)
     # Session timeouts and the two-step sign-in fence, before any view of any area.
     bp.before_request(signin.session_rules)
     bp.after_request(_security_headers)

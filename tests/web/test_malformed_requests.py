@@ -199,3 +199,23 @@ def test_anonymous_visitors_learn_nothing_about_what_exists(
                 if got != LOGIN:
                     differences.append(f"{method} {path}: {got}")
     assert not differences, "\n".join(differences)
+
+
+def test_an_id_is_ascii_digits_that_fit_the_database(
+    app: Flask, make_client: Any, world: World
+) -> None:
+    client = visitor_client(make_client, world, "owner")
+    assert client.get(f"/learn/{world.l1}/log").status_code == 200
+    arabic = "".join(chr(0x0660 + int(digit)) for digit in str(world.l1))
+    for written in (arabic, str(2**31), str(2**63), str(10**30)):
+        assert client.get(f"/learn/{written}/log").status_code == 404, written
+
+
+def test_the_audit_log_says_what_is_wrong_with_a_date(
+    app: Flask, make_client: Any, world: World
+) -> None:
+    client = visitor_client(make_client, world, "admin")
+    for query in ("date_until=9999-12-31", "date_from=0001-01-01"):
+        page = client.get(f"/admin/audit/?{query}&page=²")
+        assert page.status_code == 200
+        assert "Skriv en dato mellem årene 1900 og 2999." in page.get_data(as_text=True)

@@ -31,7 +31,12 @@ def id_number(raw: str | int) -> int:
 
 
 def refuse_impossible_ids(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """A URL with an id no row can have (too large, or not in ASCII digits) is a 404."""
+    """A URL with an id no row can have (too large, or not in ASCII digits) is a 404.
+
+    Runs for every route of peeredu (a ``url_value_preprocessor`` of the parent blueprint), so
+    a route added later is covered. Werkzeug's converter has already turned "١" into 1, so the
+    digits are judged by the path: one with an id must be ASCII, as our slugs and tokens are.
+    """
     numbers = [value for value in (values or {}).values() if type(value) is int]
     if not numbers:
         return

@@ -34,6 +34,30 @@ def run_migrations() -> None:
 
 
 def _run(connection: Any) -> None:
+    if connection.dialect.name == "sqlite" and not connection.in_transaction():
+        _run_without_foreign_keys(connection)
+    else:
+        _migrate(connection)
+
+
+def _run_without_foreign_keys(connection: Any) -> None:
+    """SQLite's batch mode copies a table, drops it and renames the copy: with rows that refer
+    to it, ``foreign_keys=ON`` refuses the drop. Alembic's advice is to turn the check off
+    around the migration; the pragma only acts outside a transaction, so on the driver's own
+    connection (in autocommit mode, see peeredu.db). The keys are checked again afterwards.
+    """
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _migrate(connection)
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -7,6 +7,7 @@ argument is reported on one line naming the option, with exit status 1.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 import time
@@ -19,6 +20,7 @@ from typing import Any
 import click
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
+from alembic.util import CommandError as AlembicCommandError
 from flask import Flask, current_app
 from flask.cli import AppGroup, NoAppException, ScriptInfo, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
@@ -95,18 +97,29 @@ class _Group(AppGroup):
 db_group = _Group("db", help="Database schema migrations (Alembic).")
 
 
+@contextmanager
+def _alembic_errors() -> Iterator[None]:
+    """An unknown revision is found before any migration runs: one line, exit status 1."""
+    try:
+        yield
+    except AlembicCommandError as error:
+        raise click.ClickException(" ".join(str(error).split())) from None
+
+
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Bring the database schema up to REVISION (default: the newest)."""
-    alembic_command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    with _alembic_errors():
+        alembic_command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
 
 
 @db_group.command("downgrade")
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Take the database schema back to REVISION."""
-    alembic_command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    with _alembic_errors():
+        alembic_command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
 
 
 @db_group.command("revision")
@@ -293,6 +306,13 @@ def _seed_national() -> None:
 mail_group = _Group("mail", help="The outgoing mail queue.")
 
 
+def _finite(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    # FloatRange lets "nan" through: every comparison with it is false.
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds.")
+    return value
+
+
 @mail_group.command("send")
 def mail_send() -> None:
     """Send every message that is due, once."""
@@ -301,7 +321,14 @@ def mail_send() -> None:
 
 
 @mail_group.command("worker")
-@click.option("--interval", default=10.0, show_default=True, help="Seconds between passes.")
+@click.option(
+    "--interval",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1, max=86_400),
+    callback=_finite,
+    help="Seconds between passes.",
+)
 def mail_worker(interval: float) -> None:
     """Keep sending due messages until stopped."""
     click.echo("Mail worker started; Ctrl+C stops it.")

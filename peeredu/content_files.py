@@ -122,7 +122,10 @@ class Table:
             return None
         return value
 
-    def integer(self, key: str, low: int, high: int | None = None) -> int | None:
+    def integer(
+        self, key: str, low: int, high: int | None = None, *, at_most: int | None = None
+    ) -> int | None:
+        """A whole number from ``low`` to ``high``; ``at_most`` bounds what has no natural limit."""
         if not self._present(key, True):
             return None
         value = self.data[key]
@@ -133,9 +136,12 @@ class Table:
             limits = f"from {low} to {high}" if high is not None else f"{low} or more"
             self.error(key, f"must be {limits}, not {value}")
             return None
+        if at_most is not None and value > at_most:
+            self.error(key, f"must be at most {at_most}, not {value}")
+            return None
         return value
 
-    def number(self, key: str) -> float | None:
+    def number(self, key: str, at_most: float) -> float | None:
         if not self._present(key, True):
             return None
         value = self.data[key]
@@ -145,6 +151,9 @@ class Table:
         # TOML allows inf and nan.
         if not math.isfinite(value) or value <= 0:
             self.error(key, f"must be a number above 0, not {value}")
+            return None
+        if value > at_most:
+            self.error(key, f"must be at most {at_most:g}, not {value:g}")
             return None
         return float(value)
 

@@ -75,6 +75,9 @@ WRITE_OPTION = "peeredu_write"
 
 
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5000, **kwargs: Any) -> Engine:
+    # A pooled connection may have died with a database restart: test it before use, so the
+    # first request on it after the restart does not fail.
+    kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _prepare_sqlite(engine, sqlite_busy_timeout_ms)

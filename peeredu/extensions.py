@@ -23,6 +23,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from peeredu import outbox
@@ -99,6 +100,13 @@ class Database:
         current = g.pop(self._g_key, None)
         if current is not None:
             current.close()
+
+    def discard(self) -> None:
+        """Drop the request's session, whatever state its connection is in (an outage)."""
+        try:
+            self._close(None)
+        except SQLAlchemyError:
+            log.warning("Closing a session on a lost connection failed", exc_info=True)
 
 
 class _TimeoutConnection(flask_mail.Connection):

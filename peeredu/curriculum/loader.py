@@ -42,6 +42,10 @@ TRACKS = {track.value: track for track in Track}
 TRACK_LIST = " and ".join(f'"{name}"' for name in TRACKS)
 LEARNING_GOALS_MIN, LEARNING_GOALS_MAX = 2, 4
 GOAL_OPENING = "Du kan"
+# Upper bounds no real course reaches: a typo like 10^23 is an error, not a course.
+MAX_COURSE_HOURS = 10_000
+MAX_CLASS_DAYS = 365
+MAX_MODULES = 999
 COURSE_KEYS = (
     "slug",
     "title",
@@ -147,7 +151,7 @@ def _read_course(root: Path, problems: ProblemList) -> _CourseFile | None:
     slug = table.slug("slug")
     title = table.text("title")
     description_html = table.markdown("description")
-    hours = table.number("hours")
+    hours = table.number("hours", MAX_COURSE_HOURS)
     threshold = table.integer("attendance_threshold", 1, 100)
     if "capstone" in data:
         result.capstone = table.text("capstone")
@@ -219,7 +223,7 @@ def _read_class_days(course: Table, result: _CourseFile) -> list[ClassDayPlan]:
     for position, raw in enumerate(value, start=1):
         day = Table(course.problems, course.file, raw, f"class_days[{position}].")
         day.reject_unknown_keys(CLASS_DAY_KEYS)
-        number = day.integer("day", 1)
+        number = day.integer("day", 1, at_most=MAX_CLASS_DAYS)
         if number is not None and number != position:
             # Numbered from 1 without gaps or repeats, in order: block N is day N.
             day.error(
@@ -289,9 +293,9 @@ def _read_module(path: Path, file: str, problems: ProblemList) -> _ModuleFile:
     result.slug = table.slug("slug")
     title = table.text("title")
     result.tracks = _read_track_names(table)
-    result.order = table.integer("order", 1)
+    result.order = table.integer("order", 1, at_most=MAX_MODULES)
     result.prerequisites = table.text_list("prerequisites", required=False)
-    hours = table.number("estimated_hours")
+    hours = table.number("estimated_hours", MAX_COURSE_HOURS)
     goals = _read_learning_goals(table)
     track_html = _read_track_text(table, result.tracks)
     body_html = None

@@ -37,6 +37,10 @@ FOLDER = "."
 FILE_NAME_PATTERN = re.compile(r"^(\d+)-(.+)\.toml$")
 # Keys of guided fields and criteria name stored answers and reviews: short and stable.
 KEY_MAX_LENGTH = 40
+# Upper bounds no real assignment reaches (a longer text would not fit a form field, a longer
+# deadline overflows the date arithmetic): a typo like 10^23 is an error, not an assignment.
+MAX_MIN_WORDS = 20_000
+MAX_DUE_DAYS = 3_650
 RUBRIC_KEYS = ("criteria",)
 ASSIGNMENT_KEYS = (
     "slug",
@@ -287,8 +291,8 @@ def _read_assignment(path: Path, curriculum: Curriculum, problems: ProblemList) 
         else:
             result.module = module.slug
     title = table.text("title")
-    min_words = table.integer("min_words", 1)
-    due_days = table.integer("due_days", 0)
+    min_words = table.integer("min_words", 1, at_most=MAX_MIN_WORDS)
+    due_days = table.integer("due_days", 0, at_most=MAX_DUE_DAYS)
     prompt_html = _prompt(table, "prompt", required=True)
     prompt_colleague_html = _prompt(table, "prompt_colleague", required=False)
     if (

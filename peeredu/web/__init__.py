@@ -18,6 +18,7 @@ from flask_babel import (
     get_locale,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from peeredu.accounts import permissions
@@ -40,6 +41,13 @@ from peeredu.web import (
 )
 from peeredu.web.guards import record_refusal
 from peeredu.web.labels import STATUS_ICONS, label
+from peeredu.web.numbers import refuse_impossible_ids
+from peeredu.web.outage import (
+    DATABASE_ERRORS,
+    database_unavailable,
+    render_without_user,
+    user_if_database_answers,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -58,6 +66,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 HSTS = "max-age=31536000; includeSubDomains"
+# What a JSON caller (the editor's autosave) is told; the same words as the error page's.
+JSON_ERRORS = {
+    400: _l("The form may have been open for a long time. Go back, reload the page and try again."),
+    404: _l("The page does not exist, or you do not have access to it."),
+    429: _l("Wait a minute, then try again."),
+    503: _l(
+        "The course cannot reach its database just now. Nothing you saved before is lost. "
+        "Try again in a few minutes."
+    ),
+}
+JSON_ERROR_DEFAULT = _l(
+    "Please try again. If it keeps happening, contact the course administration."
+)
 
 
 def build_blueprint() -> Blueprint:
@@ -84,11 +105,14 @@ def build_blueprint() -> Blueprint:
     bp.register_blueprint(api.build_blueprint(), url_prefix="/api/v1")
 
     bp.app_context_processor(_template_globals)
+    bp.url_value_preprocessor(refuse_impossible_ids)
     # Session timeouts and the two-step sign-in fence, before any view of any area.
     bp.before_request(signin.session_rules)
     bp.after_request(_security_headers)
-    for code in (400, 404, 405, 429, 500):
+    for code in (400, 404, 405, 429, 500, 503):
         bp.register_error_handler(code, _error_page)
+    for error in DATABASE_ERRORS:
+        bp.register_error_handler(error, database_unavailable)
     bp.register_error_handler(413, _too_large)
     return bp
 
@@ -145,8 +169,15 @@ def _too_large(_error: Exception) -> tuple[str | Response, int]:
     return render_template("layout/error.html", code=413, limit_kilobytes=kilobytes), 413
 
 
-def _error_page(error: Exception) -> tuple[str, int]:
+def _error_page(error: Exception) -> tuple[str | Response, int]:
     code = getattr(error, "code", 500) or 500
+    if code >= 500:
+        # The failure may be the database's: the page must not need it (see web.outage).
+        render_without_user()
+    else:
+        user_if_database_answers()
     if code == 404:
         record_refusal()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(message=str(JSON_ERRORS.get(code, JSON_ERROR_DEFAULT))), code
     return render_template("layout/error.html", code=code), code

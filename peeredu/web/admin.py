@@ -40,6 +40,8 @@ from peeredu.web.admin_forms import (
 from peeredu.web.emails import queue_invitation
 from peeredu.web.forms import Form, ReasonForm, domain_message, show_domain_error
 from peeredu.web.guards import get_or_404, guard
+from peeredu.web.numbers import whole_number
+from peeredu.web.pagination import requested_page
 
 
 def build_blueprint() -> Blueprint:
@@ -69,11 +71,6 @@ def build_blueprint() -> Blueprint:
     for rule, view, methods in rules:
         bp.add_url_rule(rule, view_func=view, methods=methods)
     return bp
-
-
-def _int_or_none(value: str | None) -> int | None:
-    # isdigit() alone also accepts "²", which int() refuses.
-    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _fill_enrolment_choices(form: EnrolmentFields) -> None:
@@ -117,12 +114,10 @@ def users() -> str:
     filters = queries.UserFilter(
         text=form.q.data or "",
         role=Role(form.role.data) if form.role.data in {r.value for r in Role} else None,
-        cohort_id=_int_or_none(form.cohort.data),
-        organisation_id=_int_or_none(form.organisation.data),
+        cohort_id=whole_number(form.cohort.data),
+        organisation_id=whole_number(form.organisation.data),
     )
-    page = queries.search_users(
-        db.session, filters, page=_int_or_none(request.args.get("page")) or 1
-    )
+    page = queries.search_users(db.session, filters, page=requested_page())
     return render_template("admin/users.html", form=form, page=page)
 
 

@@ -9,6 +9,7 @@ from peeredu.accounts.models import EnrolmentStatus, OrganisationKind, Role, Tra
 from peeredu.web.auth_forms import LANGUAGE_CHOICES
 from peeredu.web.forms import Form
 from peeredu.web.labels import choices
+from peeredu.web.numbers import id_number
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -32,7 +33,7 @@ class CohortForm(Form):
     )
     start_date = DateField(_l("First class day"), validators=[DataRequired()])
     end_date = DateField(_l("Last class day"), validators=[DataRequired()])
-    teachers = MultiCheckboxField(_l("Teachers"), coerce=int, validate_choice=False)
+    teachers = MultiCheckboxField(_l("Teachers"), coerce=id_number, validate_choice=False)
 
 
 class UserForm(Form):
@@ -71,7 +72,7 @@ class EnrolmentStatusForm(Form):
 
 class HrScopeForm(Form):
     organisations = MultiCheckboxField(
-        _l("Organisations this HR user may follow"), coerce=int, validate_choice=False
+        _l("Organisations this HR user may follow"), coerce=id_number, validate_choice=False
     )
 
 

@@ -30,6 +30,7 @@ from peeredu.db import local_date, utcnow
 from peeredu.extensions import csrf, current_curriculum, db, limiter
 from peeredu.reports import participants as reports
 from peeredu.web import openapi
+from peeredu.web.numbers import MAX_ID, whole_number
 from peeredu.web.openapi import CERTIFICATE_STATUSES, PER_PAGE_DEFAULT, PER_PAGE_MAX
 
 REALM = "peeredu"
@@ -50,6 +51,7 @@ ERROR_CODES = {
     413: "request_too_large",
     429: "rate_limited",
     500: "server_error",
+    503: "service_unavailable",
 }
 
 
@@ -194,13 +196,13 @@ class _Query:
             raise BadParameter(name, "give it at most once")
         return values[0].strip() if values else None
 
-    def integer(self, name: str, *, minimum: int = 1, maximum: int | None = None) -> int | None:
+    def integer(self, name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
         value = self.one(name)
         if value is None:
             return None
         if not value.isascii() or not value.isdigit() or not minimum <= int(value):
             raise BadParameter(name, f"not a whole number of at least {minimum}")
-        if maximum is not None and int(value) > maximum:
+        if len(value) > len(str(maximum)) or int(value) > maximum:
             raise BadParameter(name, f"at most {maximum}")
         return int(value)
 
@@ -208,7 +210,7 @@ class _Query:
         parts = [p.strip() for value in self.args.getlist(name) for p in value.split(",")]
         if not parts:
             return None
-        if not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):
+        if not all(whole_number(p) for p in parts):
             raise BadParameter(name, "not a list of ids (whole numbers, comma-separated)")
         return [int(p) for p in parts]
 

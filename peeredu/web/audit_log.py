@@ -18,8 +18,9 @@ from wtforms.validators import Length, Optional
 from peeredu.accounts import permissions
 from peeredu.extensions import db
 from peeredu.reports import audit as report
-from peeredu.web.forms import Form
+from peeredu.web.forms import Form, plausible_date
 from peeredu.web.guards import guard
+from peeredu.web.pagination import requested_page
 
 ACTION_LABELS: dict[str, LazyString] = {
     "login": _l("Signed in"),
@@ -102,8 +103,8 @@ class AuditFilterForm(Form):
     action = SelectField(_l("Action"), validate_choice=False)
     object_type = SelectField(_l("Object type"), validate_choice=False)
     object_id = StringField(_l("Object number"), validators=[Optional(), Length(max=64)])
-    date_from = DateField(_l("From (date)"), validators=[Optional()])
-    date_until = DateField(_l("To (date)"), validators=[Optional()])
+    date_from = DateField(_l("From (date)"), validators=[Optional(), plausible_date])
+    date_until = DateField(_l("To (date)"), validators=[Optional(), plausible_date])
 
 
 def build_blueprint() -> Blueprint:
@@ -144,8 +145,7 @@ def index() -> str:
             if form.date_until.data
             else None,
         )
-    page_number = request.args.get("page", "1")
-    page = report.audit_page(db.session, filters, int(page_number) if page_number.isdigit() else 1)
+    page = report.audit_page(db.session, filters, requested_page())
     return render_template(
         "audit/index.html",
         form=form,

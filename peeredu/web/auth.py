@@ -38,13 +38,13 @@ from peeredu.web.auth_forms import (
 )
 from peeredu.web.emails import queue_password_reset
 from peeredu.web.forms import show_domain_error
+from peeredu.web.redirects import safe_next
 from peeredu.web.signin import (
     PENDING_TWO_FACTOR,
     SESSION_ENDED,
     end_session,
     lockout_policy,
     login_limit,
-    safe_next,
     seconds,
     sign_in,
 )

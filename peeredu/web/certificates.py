@@ -36,7 +36,7 @@ from peeredu.web.emails import absolute_url, queue_certificate_notice
 from peeredu.web.forms import Form, ReasonForm, domain_message
 from peeredu.web.guards import get_or_404
 from peeredu.web.labels import label
-from peeredu.web.signin import safe_next
+from peeredu.web.redirects import safe_next
 
 
 class VerifyForm(Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext
@@ -10,7 +11,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import Select
 
 from peeredu.audit import REASON_MAX
@@ -61,6 +62,23 @@ class ListSelectField(SelectField):
     """A select for long lists of choices (cohorts, organisations, modules)."""
 
     widget = _ListSelect()
+
+
+# Dates a person can mean in this course; 0001-01-01 or 9999-12-31 overflow a day's arithmetic.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
+
+def plausible_date(_form: Any, field: Any) -> None:
+    """A validator for date fields: refuses years no course date can have."""
+    if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+        raise ValidationError(
+            gettext(
+                "Enter a date between the years %(first)s and %(last)s.",
+                first=EARLIEST_DATE.year,
+                last=LATEST_DATE.year,
+            )
+        )
 
 
 class ReasonForm(Form):

@@ -45,6 +45,7 @@ from peeredu.reports.participants import Cell, Choice, ParticipantFilter, Partic
 from peeredu.web.forms import Form, ListSelectField
 from peeredu.web.guards import guard
 from peeredu.web.labels import choices, label
+from peeredu.web.numbers import whole_number
 from peeredu.web.pagination import pages_of, requested_page
 
 PAGE_SIZE = 50
@@ -100,18 +101,13 @@ def build_blueprint() -> Blueprint:
 # -- Filters --------------------------------------------------------------------------------
 
 
-def _int_or_none(value: str | None) -> int | None:
-    # isdigit() alone would let "²" through to int(), which refuses it.
-    return int(value) if value and value.isascii() and value.isdigit() else None
-
-
 def _filters(form: ParticipantFilterForm) -> ParticipantFilter:
     """The filter the query string asks for; unknown values are ignored, never widened."""
-    organisation = _int_or_none(form.organisation.data)
+    organisation = whole_number(form.organisation.data)
     certified = {"yes": True, "no": False}.get(form.certified.data or "")
     return ParticipantFilter(
         organisation_ids=None if organisation is None else {organisation},
-        cohort_id=_int_or_none(form.cohort.data),
+        cohort_id=whole_number(form.cohort.data),
         track=Track(form.track.data) if form.track.data in {t.value for t in Track} else None,
         status=(
             EnrolmentStatus(form.status.data)
@@ -148,7 +144,8 @@ def index() -> str | BaseResponse:
     paging = pages_of(total, PAGE_SIZE, page)
     if page > paging.pages:
         return redirect(url_for(".index", **{**request.args.to_dict(), "page": paging.pages}))
-    export_args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the filters: any other argument (page, or a "sep" of the export links) would clash.
+    export_args = {k: v for k, v in request.args.items() if k in form and v}
     return render_template(
         "hr/participants.html",
         form=form,

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from flask import request
 
+from peeredu.web.numbers import whole_number
+
+MAX_PAGE = 999_999
+
 
 @dataclass(frozen=True)
 class Pages:
@@ -33,8 +37,7 @@ class Pages:
 
 def requested_page() -> int:
     """The ``page`` query argument; anything that is not a positive number is page 1."""
-    raw = request.args.get("page", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
+    return whole_number(request.args.get("page"), maximum=MAX_PAGE) or 1
 
 
 def pages_of(total: int, size: int, page: int) -> Pages:

@@ -54,6 +54,7 @@ from peeredu.reflections.models import PracticeLogEntry, Reflection, ReflectionS
 from peeredu.web.emails import queue_submission_notice
 from peeredu.web.forms import Form, domain_message
 from peeredu.web.learn import own_enrolment_or_404
+from peeredu.web.numbers import whole_number
 from peeredu.web.signin import STASH_SESSION_KEY
 
 
@@ -114,15 +115,22 @@ def build_blueprint() -> Blueprint:
     return bp
 
 
-def _load(enrolment_id: int, slug: str) -> tuple[Enrolment, Assignment]:
+def _find(enrolment_id: int, slug: str) -> tuple[Enrolment, Assignment] | None:
     enrolment = db.session.get(Enrolment, enrolment_id)
     found = current_assignments().get(slug)
     if enrolment is None or found is None:
-        abort(404)
+        return None
     module = current_curriculum().module(found.module)
     if module is None or enrolment.track not in module.tracks:
-        abort(404)
+        return None
     return enrolment, found
+
+
+def _load(enrolment_id: int, slug: str) -> tuple[Enrolment, Assignment]:
+    loaded = _find(enrolment_id, slug)
+    if loaded is None:
+        abort(404)
+    return loaded
 
 
 def _wants_json() -> bool:
@@ -139,8 +147,9 @@ def _same_origin() -> bool:
     return urlsplit(origin).netloc == request.host
 
 
-def _signed_out_post(enrolment: Enrolment, found: Assignment) -> Response:
-    editor_url = url_for(".assignment", enrolment_id=enrolment.id, slug=found.slug)
+def _signed_out_post(enrolment_id: int, slug: str) -> Response:
+    """The same answer whether the editor exists or not; only a real one keeps the text."""
+    editor_url = url_for(".assignment", enrolment_id=enrolment_id, slug=slug)
     if _wants_json():
         # The text is still in the page, which keeps retrying; nothing to stash.
         return _json(
@@ -150,17 +159,20 @@ def _signed_out_post(enrolment: Enrolment, found: Assignment) -> Response:
                 "in again in another window and it will be saved."
             ),
         )
-    if _same_origin() and (request.form.get("text") or any(_posted_fields(found).values())):
-        token = services.stash(
-            db.session,
-            enrolment_id=enrolment.id,
-            assignment_slug=found.slug,
-            text=request.form.get("text", ""),
-            fields=_posted_fields(found),
-            now=utcnow(),
-        )
-        db.session.commit()
-        session[STASH_SESSION_KEY] = token
+    loaded = _find(enrolment_id, slug)
+    fields = _posted_fields(loaded[1]) if loaded else {}
+    if _same_origin() and (request.form.get("text") or any(fields.values())):
+        if loaded is not None:
+            token = services.stash(
+                db.session,
+                enrolment_id=enrolment_id,
+                assignment_slug=slug,
+                text=request.form.get("text", ""),
+                fields=fields,
+                now=utcnow(),
+            )
+            db.session.commit()
+            session[STASH_SESSION_KEY] = token
         g.stashed_text = True  # counted by the stash rate limit
         flash(_("You were signed out, but what you wrote is kept. Sign in to continue."), "info")
     return redirect(url_for("peeredu.auth.login", next=editor_url))
@@ -193,11 +205,12 @@ def _stashed(_response: Response) -> bool:
 # text count, so the table cannot be filled from one address. Declared once, at import.
 @limiter.limit(_stash_limit, methods=["POST"], exempt_when=_signed_in, deduct_when=_stashed)
 def assignment(enrolment_id: int, slug: str) -> str | Response:
-    enrolment, found = _load(enrolment_id, slug)
+    # Signed out: decided before anything is loaded, so the answer says nothing about it.
     if request.method == "POST" and not current_user.is_authenticated:
-        return _signed_out_post(enrolment, found)
+        return _signed_out_post(enrolment_id, slug)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    enrolment, found = _load(enrolment_id, slug)
     if not permissions.can_study(current_user, enrolment):
         abort(404)
     form = EditorForm()
@@ -241,7 +254,7 @@ def _act(
     action = request.form.get("action") or ("insert-note" if request.form.get("note") else "save")
     text = form.text.data or ""
     fields = _posted_fields(found)
-    expected = int(form.draft_version.data or 0)
+    expected = whole_number(form.draft_version.data) or 0
     editor_url = url_for(".assignment", enrolment_id=enrolment.id, slug=found.slug)
     now = utcnow()
     try:
@@ -366,7 +379,8 @@ def _submit(
 
 
 def _own_note(enrolment: Enrolment, note_id: str) -> PracticeLogEntry:
-    note = db.session.get(PracticeLogEntry, int(note_id)) if note_id.isdigit() else None
+    number = whole_number(note_id)
+    note = db.session.get(PracticeLogEntry, number) if number else None
     if note is None or note.enrolment_id != enrolment.id:
         abort(404)
     return note

@@ -37,8 +37,9 @@ from peeredu.web.emails import queue_feedback_released
 from peeredu.web.forms import Form, ListSelectField, domain_message, show_domain_error
 from peeredu.web.guards import get_or_404, guard
 from peeredu.web.labels import choices
+from peeredu.web.numbers import whole_number
 from peeredu.web.pagination import pages_of, requested_page
-from peeredu.web.signin import safe_next
+from peeredu.web.redirects import safe_next
 
 # Reflections per page of the review queue, oldest first.
 QUEUE_PAGE = 50
@@ -120,10 +121,6 @@ def build_blueprint() -> Blueprint:
     return bp
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def _titles() -> dict[str, str]:
     return {slug: a.title for slug, a in current_assignments().by_slug.items()}
 
@@ -149,7 +146,7 @@ def queue() -> str | Response:
     ]
     form.module.choices = _module_choices()
     filters = reviews.QueueFilter(
-        cohort_id=_int_or_none(form.cohort.data),
+        cohort_id=whole_number(form.cohort.data),
         module_slug=form.module.data or None,
         track=Track(form.track.data) if form.track.data in {t.value for t in Track} else None,
         late=bool(form.late.data),
@@ -267,7 +264,7 @@ def review(version_id: int) -> str | Response:
                 criteria=criteria,
                 overall_comment=form.overall_comment.data or "",
                 decision=_decision(form),
-                expected_lock=_int_or_none(form.lock_version.data),
+                expected_lock=whole_number(form.lock_version.data),
                 release=action in RELEASING,
                 now=utcnow(),
             )

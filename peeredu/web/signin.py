@@ -61,13 +61,6 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def safe_next(target: str | None, default: str) -> str:
-    """Only same-site paths: a login link must not become a redirect to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
-
-
 def sign_in(user: User) -> None:
     # A fresh session at every sign-in; only the chosen language and stashed text survive.
     kept = {key: session[key] for key in ("locale", STASH_SESSION_KEY) if key in session}

@@ -18,11 +18,11 @@ from peeredu.errors import DomainError
 from peeredu.extensions import db, limiter
 from peeredu.web.auth_forms import ConfirmPasswordForm, RecoveryCodeForm, TwoFactorCodeForm
 from peeredu.web.forms import Form, show_domain_error
+from peeredu.web.redirects import safe_next
 from peeredu.web.signin import (
     PENDING_TWO_FACTOR,
     lockout_policy,
     login_limit,
-    safe_next,
     seconds,
     sign_in,
     two_factor_required,

@@ -274,6 +274,17 @@ def test_min_words_must_be_positive(root: Path, curriculum: Curriculum, value: i
     assert_only_error(root, curriculum, BETA, "min_words", f"must be 1 or more, not {value}")
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "limit"), [("min_words", 10**23, 20_000), ("due_days", 10**6, 3_650)]
+)
+def test_absurd_numbers_are_refused(
+    root: Path, curriculum: Curriculum, field: str, value: int, limit: int
+) -> None:
+    write_assessments(root, assignments={"beta": {field: value}})
+
+    assert_only_error(root, curriculum, BETA, field, f"must be at most {limit}, not {value}")
+
+
 def test_min_words_true_is_not_a_number(root: Path, curriculum: Curriculum) -> None:
     write_assessments(root, assignments={"beta": {"min_words": True}})
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask
 
 from peeredu import PeerEdu
@@ -11,7 +14,9 @@ from tests.conftest import Client
 from tests.factories import PASSWORD, Factory
 
 
-def test_mount_in_a_host_app_and_sign_in_through_it(database_url, smtp_server):
+@contextmanager
+def mounted_host(database_url, smtp_server) -> Iterator[Flask]:
+    """A host application with a page of its own and peeredu under /kursus."""
     host = Flask("host")
     host.config.update(
         SECRET_KEY="host-secret",
@@ -30,6 +35,13 @@ def test_mount_in_a_host_app_and_sign_in_through_it(database_url, smtp_server):
     if engine.dialect.name == "sqlite":
         metadata.create_all(engine)
     try:
+        yield host
+    finally:
+        engine.dispose()
+
+
+def test_mount_in_a_host_app_and_sign_in_through_it(database_url, smtp_server):
+    with mounted_host(database_url, smtp_server) as host:
         Factory(host).user(email="maria@example.org", name="Maria")
         host.test_client_class = Client
         client = host.test_client()
@@ -49,5 +61,3 @@ def test_mount_in_a_host_app_and_sign_in_through_it(database_url, smtp_server):
         assert "Velkommen, Maria" in client.get("/kursus/").get_data(as_text=True)
         # Unauthenticated visitors are sent to the mounted login page.
         assert "/kursus/login" in host.test_client().get("/kursus/").headers["Location"]
-    finally:
-        engine.dispose()

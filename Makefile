@@ -22,12 +22,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) $(COMPILED)
 
-# Links in the (logged) demo emails point at the port the server runs on.
+# Links in the (logged) demo emails point at the port the server runs on. Requests only queue
+# mail: the mail worker runs beside the server (printing the mail, in development) and is
+# stopped with it.
 run: export PEEREDU_ENVIRONMENT ?= development
 run: export PEEREDU_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(BIN)/peeredu db upgrade
 	$(BIN)/peeredu demo seed
+	@$(BIN)/peeredu mail worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/peeredu run --host 127.0.0.1 --port $(PORT)
 
 # The suite runs on SQLite, then again on PostgreSQL when one answers (or is named by

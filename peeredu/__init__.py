@@ -24,7 +24,7 @@ from peeredu.extensions import (
     babel,
     csrf,
     db,
-    limiter,
+    init_limiter,
     login_manager,
     mailer,
     select_locale,
@@ -57,15 +57,7 @@ class PeerEdu:
             Path(app.config["ASSESSMENTS_DIR"]), curriculum
         )
         db.init_app(app)
-        if app.config.get("REDIS_URL"):
-            app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
-            app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-            app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-        else:
-            # Per process: fine for one worker; set PEEREDU_REDIS_URL when running several.
-            app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-        app.config.setdefault("RATELIMIT_KEY_PREFIX", "peeredu")
-        limiter.init_app(app)
+        init_limiter(app)
         mailer.init_app(app)
         csrf.init_app(app)
         if "babel" not in app.extensions:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from peeredu.db import Base, utcnow
@@ -60,3 +60,14 @@ def record(
     )
     session.add(event)
     return event
+
+
+def purge(session: Session, *, before: datetime, dry_run: bool = False) -> int:
+    """Delete the events from before ``before`` (``retention run``); how many (would) go."""
+    old = AuditEvent.at < before
+    if dry_run:
+        return int(session.scalar(select(func.count()).where(old)) or 0)
+    result = session.execute(
+        delete(AuditEvent).where(old).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)

@@ -7,9 +7,12 @@ argument is reported on one line naming the option, with exit status 1.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +28,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, NoAppException, ScriptInfo, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from peeredu import backup, demo, demo_national
+from peeredu import backup, demo, demo_national, outbox
 from peeredu.accounts import services
 from peeredu.accounts.models import OrganisationKind, Role, Track, WorkRole
 from peeredu.certification import codes
@@ -306,37 +309,65 @@ def _seed_national() -> None:
 mail_group = _Group("mail", help="The outgoing mail queue.")
 
 
-def _finite(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+def _finite(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
     # FloatRange lets "nan" through: every comparison with it is false.
-    if not math.isfinite(value):
+    if value is not None and not math.isfinite(value):
         raise click.BadParameter(f"{value} is not a number of seconds.")
     return value
 
 
+def _report_line(report: outbox.DeliveryReport) -> str:
+    return f"Sent {report.sent}, failed {report.failed} (tried again later)."
+
+
 @mail_group.command("send")
 def mail_send() -> None:
-    """Send every message that is due, once."""
-    report = mailer.deliver()
-    click.echo(f"Sent {report.sent}, to retry {report.failed}, given up {report.dead}.")
+    """Send every message that is due, once (what one pass of the worker does)."""
+    click.echo(_report_line(mailer.deliver()))
 
 
 @mail_group.command("worker")
 @click.option(
     "--interval",
-    default=10.0,
-    show_default=True,
     type=click.FloatRange(min=0.1, max=86_400),
     callback=_finite,
-    help="Seconds between passes.",
+    default=None,
+    help="Seconds between passes (default: MAIL_WORKER_INTERVAL, 5).",
 )
-def mail_worker(interval: float) -> None:
-    """Keep sending due messages until stopped."""
-    click.echo("Mail worker started; Ctrl+C stops it.")
-    while True:
-        report = mailer.deliver()
-        if report.sent or report.failed or report.dead:
-            click.echo(f"Sent {report.sent}, to retry {report.failed}, given up {report.dead}.")
-        time.sleep(interval)
+def mail_worker(interval: float | None) -> None:
+    """Keep sending due messages until stopped (SIGTERM or Ctrl+C stop it cleanly).
+
+    Run one or more beside the web server: requests only queue mail. Several workers (on
+    one machine or several) send each message once.
+    """
+    if interval is None:
+        interval = float(current_app.config["MAIL_WORKER_INTERVAL"])
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        # The message being sent is finished and recorded first.
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    click.echo("Mail worker started; SIGTERM or Ctrl+C stops it.")
+
+    def report(found: outbox.DeliveryReport) -> None:
+        if found.sent or found.failed:
+            click.echo(_report_line(found))
+
+    outbox.run_worker(mailer.deliver, stop=stop, interval=interval, on_report=report)
+    click.echo("Mail worker stopped.")
+
+
+@mail_group.command("retry")
+def mail_retry() -> None:
+    """Try every waiting message again now, instead of at its next turn (after a fix)."""
+    with _transaction() as session:
+        count = outbox.retry_all(session, now=utcnow())
+    click.echo(f"{_plural(count, 'message')} will be tried at the next pass.")
 
 
 # A teacher's first digest covers the day before it.
@@ -373,9 +404,8 @@ def mail_digest() -> None:
                 sent += 1
                 listed += len(items)
             services.record_digest_sent(session, teacher, now=now)
-    mailer.deliver_soon()
     click.echo(
-        f"Digests sent to {sent} of {len(teachers)} teachers who chose one, "
+        f"Digests queued for {sent} of {len(teachers)} teachers who chose one, "
         f"listing {listed} reflections."
     )
 
@@ -398,10 +428,18 @@ def retention_run(months: int | None, dry_run: bool) -> None:
     Completed modules, attendance, decisions and certificates are kept. Run it once a day or
     once a month (cron, a systemd timer); a second run finds nothing more to do.
     """
+    config = current_app.config
     if months is None:
-        months = int(current_app.config["RETENTION_MONTHS"])
+        months = int(config["RETENTION_MONTHS"])
     with _transaction() as session:
-        report = retention.run_retention(session, now=utcnow(), months=months, dry_run=dry_run)
+        report = retention.run_retention(
+            session,
+            now=utcnow(),
+            months=months,
+            outbox_keep_days=int(config["OUTBOX_KEEP_DAYS"]),
+            audit_keep_months=int(config["AUDIT_KEEP_MONTHS"]),
+            dry_run=dry_run,
+        )
     verb = "Would delete" if dry_run else "Deleted"
     click.echo(
         f"Cohorts that ended before {report.cutoff.isoformat()} ({_plural(months, 'month')} ago)"
@@ -420,6 +458,12 @@ def retention_run(months: int | None, dry_run: bool) -> None:
         f"{_plural(report.log_entries, 'practice-log note')} in "
         f"{_plural(len(report.cohorts), 'cohort')}. Completions, attendance and certificates "
         "are kept."
+    )
+    click.echo(
+        f"{verb} {_plural(report.outbox_messages, 'sent or cancelled email')} "
+        f"(OUTBOX_KEEP_DAYS={config['OUTBOX_KEEP_DAYS']}) and "
+        f"{_plural(report.audit_events, 'audit event')} "
+        f"(AUDIT_KEEP_MONTHS={config['AUDIT_KEEP_MONTHS']})."
     )
 
 

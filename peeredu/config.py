@@ -45,15 +45,25 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "Skolen for Recovery <noreply@localhost>",
-    # Seconds before a hanging mail server is given up on; the message stays in the outbox.
+    # Seconds the mail worker waits for a mail server that does not answer; the message stays
+    # in the outbox and is tried again (requests never talk to the mail server).
     "MAIL_TIMEOUT": 10,
     # "smtp" delivers, "console" prints messages to the log (development).
     "MAIL_TRANSPORT": "smtp",
-    "MAIL_MAX_ATTEMPTS": 8,
+    # Seconds between the mail worker's passes over the outbox.
+    "MAIL_WORKER_INTERVAL": 5,
+    # `peeredu retention run` deletes sent and cancelled messages (their bodies are deleted on
+    # delivery) this many days after they were queued, and audit events after this many months.
+    "OUTBOX_KEEP_DAYS": 30,
+    "AUDIT_KEEP_MONTHS": 24,
     # Flask-Mail silently drops mail when TESTING; the tests deliver to a real SMTP server.
     "MAIL_SUPPRESS_SEND": False,
     "INVITATION_MAX_AGE": timedelta(days=7),
     "PASSWORD_RESET_MAX_AGE": timedelta(hours=2),
+    # Password-reset requests per client address, and per email address asked for (counted
+    # whether or not it has an account, so the limit tells nothing about that).
+    "PASSWORD_RESET_RATE_LIMIT": "10 per hour",
+    "PASSWORD_RESET_ADDRESS_RATE_LIMIT": "3 per hour",
     # Sessions: short-lived, SameSite=Lax, Secure unless developing on plain http.
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -69,6 +79,8 @@ DEFAULTS: dict[str, Any] = {
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     # Rate limits (Flask-Limiter). REDIS_URL, when set, makes the counts shared by workers.
     "REDIS_URL": None,
+    # Seconds to connect to and to wait for Redis before counting in memory instead.
+    "REDIS_TIMEOUT": 0.5,
     "VERIFY_RATE_LIMIT": "30 per minute",
     # Per API token (per client address for requests without one).
     "API_RATE_LIMIT": "120 per minute",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import flask_mail
 from flask import Flask, current_app, g, has_request_context, request, session
+from flask.logging import default_handler
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -92,9 +93,8 @@ class Database:
             session.commit()
 
     def commit(self) -> None:
-        """Commit the request's work, then try to send the mail it queued."""
+        """Commit the request's work, with the mail it queued (the mail worker sends it)."""
         self.session.commit()
-        mailer.deliver_soon()
 
     def _close(self, _exc: BaseException | None) -> None:
         current = g.pop(self._g_key, None)
@@ -156,27 +156,65 @@ class Mailer:
         with _TimeoutConnection(current_app.extensions["mail"]) as connection:
             connection.send(message)
 
-    def deliver(self) -> outbox.DeliveryReport:
-        config = current_app.config
-        return outbox.deliver_due(
-            Database.state().writers,
-            self.transport,
-            max_attempts=config["MAIL_MAX_ATTEMPTS"],
-            lease=timedelta(seconds=3 * config["MAIL_TIMEOUT"]),
-        )
+    @staticmethod
+    def lease() -> timedelta:
+        """How long a worker owns a message it is sending.
 
-    def deliver_soon(self) -> None:
-        """Send what the request queued now; whatever fails stays for ``peeredu mail send``."""
-        try:
-            self.deliver()
-        except Exception:  # noqa: BLE001 - the user's action is committed; mail can wait
-            log.exception("Delivering the outbox failed; messages stay queued")
+        Longer than any one delivery can take (smtplib's timeout applies to each of the
+        connect, greeting, EHLO, MAIL, RCPT, DATA and QUIT steps), so that a second worker never
+        takes a message the first is still sending; a worker that died gives it back then.
+        """
+        return timedelta(seconds=10 * float(current_app.config["MAIL_TIMEOUT"]) + 60)
+
+    def deliver(self, stop: Callable[[], bool] = lambda: False) -> outbox.DeliveryReport:
+        """One worker pass: send every due message, one claim at a time."""
+        return outbox.deliver_due(
+            Database.state().writers, self.transport, lease=self.lease(), stop=stop
+        )
 
 
 db = Database()
 # Counts per client address; in Redis when PEEREDU_REDIS_URL is set, so that every worker
 # shares the counts (and falls back to memory, with a log line, if Redis stops answering).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def init_limiter(app: Flask) -> None:
+    config = app.config
+    if config.get("REDIS_URL"):
+        config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+        # redis-py waits 5 s by default, and tries twice: a hung Redis would cost every
+        # limited request 10 s. Half a second each, then the limiter falls back to memory.
+        timeout = float(config["REDIS_TIMEOUT"])
+        config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS",
+            {"socket_timeout": timeout, "socket_connect_timeout": timeout},
+        )
+    else:
+        # Per process: fine for one worker; set PEEREDU_REDIS_URL when running several.
+        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    config.setdefault("RATELIMIT_KEY_PREFIX", "peeredu")
+    limiter.init_app(app)
+    _make_heard(limiter.logger)
+
+
+def _make_heard(logger: logging.Logger) -> None:
+    """Let a library logger with only a NullHandler be heard, unless logging is configured.
+
+    flask-limiter adds a NullHandler, so its "storage unreachable - falling back to
+    in-memory storage" warning went nowhere. Where the host application (or gunicorn's
+    --log-config) set up handlers, those get the records as before.
+    """
+    current: logging.Logger | None = logger
+    while current is not None:
+        if any(not isinstance(h, logging.NullHandler) for h in current.handlers):
+            return
+        current = current.parent if current.propagate else None
+    logger.addHandler(default_handler)
+
+
 mailer = Mailer()
 csrf = CSRFProtect()
 babel = Babel()

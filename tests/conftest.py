@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,8 +27,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.test import TestResponse
 
-from peeredu import create_app
-from peeredu.extensions import Database
+from peeredu import create_app, outbox
+from peeredu.extensions import Database, mailer
 from peeredu.models import metadata
 from tests.concurrency import Crowd, Operation, Outcomes
 from tests.factories import Factory
@@ -165,6 +166,52 @@ def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
 def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
     smtp_server[1].messages.clear()
     return smtp_server[1]
+
+
+def deliver_outbox(app: Flask) -> outbox.DeliveryReport:
+    """One pass of the mail worker: requests only queue mail, this is what sends it."""
+    with app.app_context():
+        return mailer.deliver()
+
+
+@pytest.fixture
+def deliver(app: Flask) -> Any:
+    """``deliver()``: one pass of the mail worker over this test's app."""
+    return lambda: deliver_outbox(app)
+
+
+@dataclass
+class BlackHole:
+    """A listening socket that accepts and then says nothing (a mail server or Redis that hangs).
+
+    ``connections`` holds what it accepted, so a test can tell whether anyone talked to it.
+    """
+
+    port: int
+    connections: list[socket.socket] = field(default_factory=list)
+
+
+@pytest.fixture
+def black_hole() -> Iterator[BlackHole]:
+    listener = socket.create_server(("127.0.0.1", 0))
+    hole = BlackHole(port=listener.getsockname()[1])
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            hole.connections.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield hole
+    listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+    listener.close()
+    thread.join(timeout=5)
+    for connection in hole.connections:
+        connection.close()
 
 
 # -- App and client -----------------------------------------------------------------------

@@ -63,10 +63,14 @@ def issue_token(
 
 def revoke_tokens(session: Session, user: User, purpose: TokenPurpose, *, now: datetime) -> int:
     lock(session, user)
+    return _revoke(session, user.id, purpose, now=now)
+
+
+def _revoke(session: Session, user_id: int, purpose: TokenPurpose, *, now: datetime) -> int:
     result = session.execute(
         update(AccountToken)
         .where(
-            AccountToken.user_id == user.id,
+            AccountToken.user_id == user_id,
             AccountToken.purpose == purpose,
             AccountToken.used_at.is_(None),
             AccountToken.revoked_at.is_(None),
@@ -205,11 +209,19 @@ def redeem_token(
 
 def request_password_reset(
     session: Session, email: str, *, now: datetime, max_age: timedelta
-) -> tuple[User, str] | None:
-    """A reset token for an active account with a password; None (silently) otherwise."""
+) -> tuple[User | None, str]:
+    """A reset token for an active account with a password; (None, an unused token) otherwise.
+
+    The unused token costs what a real one does (and the caller composes its mail too), so
+    the time to answer does not tell whether the address has an account.
+    """
     user = services.get_user_by_email(session, email)
     if user is None or not user.is_active:
-        return None
+        # No account has id 0: the same statement as issue_token's, changing nothing.
+        _revoke(session, 0, TokenPurpose.PASSWORD_RESET, now=now)
+        raw = secrets.token_urlsafe(32)
+        _hash_token(raw)
+        return None, raw
     token = issue_token(
         session, user, TokenPurpose.PASSWORD_RESET, now=now, max_age=max_age, created_by_id=None
     )

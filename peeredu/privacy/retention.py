@@ -2,19 +2,21 @@
 
 ``run_retention`` deletes reflection texts (drafts, versions, their stored HTML), feedback texts
 and practice-log notes of every cohort that ended more than ``months`` months ago. Completions,
-attendance, decisions and certificates stay. Running it again finds nothing more to do.
+attendance, decisions and certificates stay. It also deletes sent and cancelled outbox messages
+after ``outbox_keep_days`` days and audit events after ``audit_keep_months`` months. Running it
+again finds nothing more to do.
 """
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peeredu import audit
+from peeredu import audit, outbox
 from peeredu.accounts.models import Cohort, Enrolment
 from peeredu.errors import N_, DomainError
 from peeredu.privacy import erase
@@ -27,6 +29,8 @@ from peeredu.reflections.models import (
 )
 
 DEFAULT_MONTHS = 12
+DEFAULT_OUTBOX_KEEP_DAYS = 30
+DEFAULT_AUDIT_KEEP_MONTHS = 24
 MAX_MONTHS = 1200
 
 
@@ -55,6 +59,10 @@ class RetentionReport:
     cutoff: date  # cohorts that ended before this day were due
     dry_run: bool
     cohorts: list[CohortDone] = field(default_factory=list)
+    outbox_messages: int = 0  # sent or cancelled, queued before outbox_cutoff
+    outbox_cutoff: datetime | None = None
+    audit_events: int = 0  # recorded before audit_cutoff
+    audit_cutoff: datetime | None = None
 
     @property
     def reflections(self) -> int:
@@ -86,16 +94,38 @@ def _count(session: Session, statement: object) -> int:
 
 
 def run_retention(
-    session: Session, *, now: datetime, months: int = DEFAULT_MONTHS, dry_run: bool = False
+    session: Session,
+    *,
+    now: datetime,
+    months: int = DEFAULT_MONTHS,
+    outbox_keep_days: int = DEFAULT_OUTBOX_KEEP_DAYS,
+    audit_keep_months: int = DEFAULT_AUDIT_KEEP_MONTHS,
+    dry_run: bool = False,
 ) -> RetentionReport:
     """Delete the texts of cohorts that ended more than ``months`` months before ``now``.
 
-    With ``dry_run`` nothing is changed and the report says what would be deleted. Each cohort
-    that had something deleted gets an audit event with the counts (never any text).
+    Also sent and cancelled mail queued more than ``outbox_keep_days`` days ago, and audit
+    events older than ``audit_keep_months`` months. With ``dry_run`` nothing is changed and the
+    report says what would be deleted. Each cohort that had something deleted gets an audit
+    event with the counts (never any text).
     """
     months = check_months(months)
+    audit_months = check_months(audit_keep_months)
     cutoff = months_before(now.date(), months)
-    report = RetentionReport(months=months, cutoff=cutoff, dry_run=dry_run)
+    outbox_cutoff = now - timedelta(days=max(int(outbox_keep_days), 1))
+    audit_cutoff = datetime.combine(
+        months_before(now.date(), audit_months), time(), tzinfo=now.tzinfo
+    )
+    report = RetentionReport(
+        months=months,
+        cutoff=cutoff,
+        dry_run=dry_run,
+        outbox_messages=outbox.purge(session, before=outbox_cutoff, dry_run=dry_run),
+        outbox_cutoff=outbox_cutoff,
+        # Before this run's own events are recorded: those are never older than the cutoff.
+        audit_events=audit.purge(session, before=audit_cutoff, dry_run=dry_run),
+        audit_cutoff=audit_cutoff,
+    )
     due = session.scalars(select(Cohort).where(Cohort.end_date < cutoff).order_by(Cohort.end_date))
     for cohort in list(due):
         enrolment_ids = list(

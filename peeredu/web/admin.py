@@ -6,7 +6,7 @@ here later is closed to everyone but admins without anyone having to remember a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -65,6 +65,8 @@ def build_blueprint() -> Blueprint:
         ("/organisations/<int:organisation_id>", edit_organisation, ["GET", "POST"]),
         ("/cohorts", cohorts, ["GET"]),
         ("/outbox", outbox_view, ["GET"]),
+        ("/outbox/<int:message_id>/send", outbox_send_now, ["POST"]),
+        ("/outbox/<int:message_id>/cancel", outbox_cancel, ["POST"]),
         ("/cohorts/new", edit_cohort, ["GET", "POST"]),
         ("/cohorts/<int:cohort_id>", edit_cohort, ["GET", "POST"]),
     ]
@@ -191,18 +193,23 @@ def user_detail(user_id: int) -> str | Response:
     )
 
 
-def _act_on_user(user_id: int, action: Any, success: str) -> Response:
-    """Run a one-button action on a user and go back to their page with the outcome."""
-    user = get_or_404(User, user_id)
+def _act(action: Callable[[], None], success: str, back: str) -> Response:
+    """Run a one-button action and go back to ``back`` with the outcome."""
     try:
-        action(user)
+        action()
     except DomainError as error:
         db.session.rollback()
         flash(domain_message(error), "error")
     else:
         db.commit()
         flash(success, "success")
-    return redirect(url_for(".user_detail", user_id=user.id))
+    return redirect(back)
+
+
+def _act_on_user(user_id: int, action: Any, success: str) -> Response:
+    """Run a one-button action on a user and go back to their page with the outcome."""
+    user = get_or_404(User, user_id)
+    return _act(lambda: action(user), success, url_for(".user_detail", user_id=user.id))
 
 
 def set_active(user_id: int) -> Response:
@@ -408,4 +415,25 @@ def outbox_view() -> str:
     """What the outbox holds: so an admin sees when the mail server stopped taking mail."""
     return render_template(
         "admin/outbox.html", overview=outbox.overview(db.session), statuses=outbox.OutboxStatus
+    )
+
+
+def _act_on_message(message_id: int, action: Any, success: str) -> Response:
+    message = get_or_404(outbox.OutboxMessage, message_id)
+    return _act(
+        lambda: action(db.session, message.id, actor_id=current_user.id, now=utcnow()),
+        success,
+        url_for(".outbox_view"),
+    )
+
+
+def outbox_send_now(message_id: int) -> Response:
+    return _act_on_message(
+        message_id, outbox.send_now, _("The message is sent at the mail worker's next pass.")
+    )
+
+
+def outbox_cancel(message_id: int) -> Response:
+    return _act_on_message(
+        message_id, outbox.cancel, _("The message is cancelled and will not be sent.")
     )

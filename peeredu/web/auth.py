@@ -6,6 +6,7 @@ set-up of two-step sign-in in web.two_factor; their pages belong to this bluepri
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from flask import (
@@ -139,6 +140,12 @@ def _too_many_attempts(error: Exception) -> tuple[str, int, dict[str, str]]:
         form = LoginForm(formdata=None, data={"email": request.form.get("email", "")[:254]})
         form.form_errors.append(message)
         return _render_login(form), 429, headers
+    if request.endpoint == "peeredu.auth.forgot_password":
+        form = ForgotPasswordForm(formdata=None)
+        form.form_errors.append(
+            _("Too many requests for a new password. Wait a while, then try again.")
+        )
+        return render_template("auth/forgot_password.html", form=form), 429, headers
     if request.endpoint == "peeredu.auth.two_factor_login":
         form = TwoFactorCodeForm(formdata=None)
         form.form_errors.append(message)
@@ -196,17 +203,34 @@ def reset_password(token: str) -> str | Response:
     return _redeem(token, TokenPurpose.PASSWORD_RESET, "auth/reset_password.html")
 
 
+def _reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+def _reset_address_limit() -> str:
+    return current_app.config["PASSWORD_RESET_ADDRESS_RATE_LIMIT"]
+
+
+def _reset_address_key() -> str:
+    """The address asked for, whether or not it has an account (hashed: no addresses in Redis)."""
+    email = request.form.get("email", "").strip().lower()
+    return "password-reset:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+# Per client address and per address asked for (so one inbox cannot be flooded from many
+# networks). Counting every address alike keeps the limit from telling which have accounts.
+@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_address_limit, methods=["POST"], key_func=_reset_address_key)
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        issued = invitations.request_password_reset(
-            db.session,
-            form.email.data or "",
-            now=utcnow(),
-            max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+        email = form.email.data or ""
+        user, token = invitations.request_password_reset(
+            db.session, email, now=utcnow(), max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
         )
-        if issued is not None:
-            queue_password_reset(db.session, *issued)
+        # Only queued (the mail worker sends it), and composed for an unknown address too:
+        # both answers take the same time.
+        queue_password_reset(db.session, user, token, email)
         db.commit()
         # The same answer whether or not the address has an account.
         flash(

@@ -27,14 +27,18 @@ def absolute_url(endpoint: str, **values: Any) -> str:
         return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
-def _queue(session: Session, user: User, template: str, subject: str, **context: Any) -> None:
+def _compose(user: User, template: str, subject: str, **context: Any) -> outbox.Email:
     with force_locale(user.locale):
-        email = outbox.Email(
+        return outbox.Email(
             to_address=user.email,
             subject=gettext(subject),
             body_text=render_template(f"email/{template}.txt", user=user, **context),
+            template=template,
         )
-    outbox.enqueue(session, email)
+
+
+def _queue(session: Session, user: User, template: str, subject: str, **context: Any) -> None:
+    outbox.enqueue(session, _compose(user, template, subject, **context))
 
 
 def queue_invitation(session: Session, user: User, token: str) -> None:
@@ -124,12 +128,28 @@ def _on_certificate_issued(_sender: Any, *, session: Session, certificate: Certi
         queue_certificate_notice(session, certificate.enrolment.user, certificate, revoked=False)
 
 
-def queue_password_reset(session: Session, user: User, token: str) -> None:
-    _queue(
-        session,
+def _password_reset(user: User, token: str) -> outbox.Email:
+    return _compose(
         user,
         "password_reset",
         N_("Choose a new password for peeredu"),
         link=absolute_url("peeredu.auth.reset_password", token=token),
         hours=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 3600),
     )
+
+
+def queue_password_reset(session: Session, user: User | None, token: str, email: str) -> None:
+    """Queue the reset link; for an address without an account, write the same mail unsent.
+
+    Composing it anyway (and queuing it in a savepoint that is rolled back) makes an
+    unknown address cost the request what a known one does, so the time to answer does not
+    tell who has an account.
+    """
+    if user is not None:
+        outbox.enqueue(session, _password_reset(user, token))
+        return
+    stand_in = User(email=email, name="", locale=current_app.config["DEFAULT_LOCALE"])
+    with session.begin_nested() as savepoint:
+        outbox.enqueue(session, _password_reset(stand_in, token))
+        session.flush()
+        savepoint.rollback()

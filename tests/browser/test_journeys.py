@@ -27,7 +27,7 @@ from peeredu.curriculum import progress
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
 from tests.browser.steps import say, sign_in, sign_out
-from tests.conftest import Mailbox
+from tests.conftest import Mailbox, deliver_outbox
 from tests.factories import PASSWORD
 
 FIRST_MODULE = "fra-levet-erfaring-til-erfaringskompetence"
@@ -131,6 +131,7 @@ def test_admin_invites_a_learner_who_sets_a_password_and_signs_in(
     expect(page.locator(".flashes")).to_contain_text("karl@example.org")
     sign_out(page, app)
 
+    deliver_outbox(app)
     link = mailbox.link_to("karl@example.org", "/invitation/")
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Karl Nielsen")
@@ -255,6 +256,7 @@ def test_attendance_completes_the_course_and_the_certificate_downloads_and_verif
     assert "Maria Jensen" in pdf_text
     learner_context.close()
 
+    deliver_outbox(app)
     [mail] = mailbox.to("maria@example.org")
     code = re.search(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]\b", mailbox.body(mail))
     assert code is not None and code.group(0) in pdf_text

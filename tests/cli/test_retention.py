@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 
+from peeredu import audit, outbox
 from peeredu.accounts.models import Cohort
+from peeredu.audit import AuditEvent
+from peeredu.db import utcnow
 from peeredu.extensions import db
+from peeredu.outbox import OutboxMessage, OutboxStatus
 from tests.cli.test_commands import assert_refused, row_counts, run
 from tests.factories import Factory
 from tests.unit.test_privacy_erase import (
@@ -77,3 +82,46 @@ def test_a_bad_number_of_months_is_one_line_and_changes_nothing(
     assert line.startswith("Error:")
     assert row_counts(app) == before
     assert markers_in_database(app) == set(MARKERS)
+
+
+def test_old_sent_mail_and_old_audit_events_are_purged_by_their_settings(app: Flask) -> None:
+    now = utcnow()
+    with app.app_context():
+        for status, days in [
+            (OutboxStatus.SENT, 31),  # due
+            (OutboxStatus.CANCELLED, 31),  # due
+            (OutboxStatus.SENT, 29),  # kept: too recent
+            (OutboxStatus.PENDING, 400),  # kept: not sent yet
+        ]:
+            message = outbox.enqueue(db.session, outbox.Email("kim@example.org", "Hej", ""))
+            message.status, message.created_at = status, now - timedelta(days=days)
+        for days in (365 * 2 + 40, 365 * 2 - 40):
+            audit.record(
+                db.session,
+                actor_id=None,
+                action="user.create",
+                object_type="user",
+                object_id=1,
+                now=now - timedelta(days=days),
+            )
+        db.session.commit()
+    before = row_counts(app)
+
+    dry = run(app, "retention", "run", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "Would delete 2 sent or cancelled emails (OUTBOX_KEEP_DAYS=30) and "
+        "1 audit event (AUDIT_KEEP_MONTHS=24)." in dry.output
+    )
+    assert row_counts(app) == before
+
+    done = run(app, "retention", "run")
+    assert "Deleted 2 sent or cancelled emails" in done.output
+    with app.app_context():
+        kept = db.session.execute(select(OutboxMessage.status, OutboxMessage.created_at)).all()
+        assert sorted(status.value for status, _ in kept) == ["pending", "sent"]
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+    assert "Deleted 0 sent or cancelled emails" in run(app, "retention", "run").output
+
+    app.config["OUTBOX_KEEP_DAYS"] = 7
+    assert "Deleted 1 sent or cancelled email " in run(app, "retention", "run").output

@@ -21,6 +21,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from peeredu import outbox
 from peeredu.accounts import api_tokens, invitations
 from peeredu.accounts.models import Enrolment, Role, TokenPurpose, User
 from peeredu.certification import services as certificate_services
@@ -80,6 +81,7 @@ class World:
     pending_user_id: int
     invitation_token: str
     reset_token: str
+    outbox_message_id: int
     api_token_ids: dict[str, int] = field(default_factory=dict)
     api_tokens: dict[str, str] = field(default_factory=dict)
 
@@ -251,12 +253,16 @@ def seed_extras(app: Flask, people: dict[str, Any]) -> dict[str, Any]:
             max_age=timedelta(hours=1),
             created_by_id=None,
         )
+        message = outbox.enqueue(
+            session, outbox.Email("pending@example.org", "Invitation", "Et link", "invitation")
+        )
         session.commit()
         extras.update(
             class_day_id=day.id,
             pending_user_id=pending.id,
             invitation_token=invitation,
             reset_token=reset,
+            outbox_message_id=message.id,
         )
     return extras
 
@@ -831,6 +837,18 @@ TABLE: tuple[Route, ...] = (
         },
     ),
     Route("/admin/outbox", "peeredu.admin.outbox_view", get=ADMIN_GET),
+    Route(
+        "/admin/outbox/<int:message_id>/send",
+        "peeredu.admin.outbox_send_now",
+        fill=lambda w: {"message_id": w.outbox_message_id},
+        post=ADMIN_POST,
+    ),
+    Route(
+        "/admin/outbox/<int:message_id>/cancel",
+        "peeredu.admin.outbox_cancel",
+        fill=lambda w: {"message_id": w.outbox_message_id},
+        post=ADMIN_POST,
+    ),
     Route("/admin/audit/", "peeredu.audit_log.index", get=ADMIN_GET),
     # -- Public information pages ------------------------------------------------------------
     Route("/privatliv", "peeredu.pages.privacy", get=everyone(OK)),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from peeredu import outbox
 from peeredu.accounts.models import Enrolment, EnrolmentStatus, Organisation, Role, User
 from peeredu.audit import AuditEvent
+from peeredu.db import utcnow
 from peeredu.extensions import db
 from tests.factories import PASSWORD
 
@@ -243,3 +246,35 @@ def test_admin_sees_the_mail_queue_without_message_bodies(app, client, admin):
     assert "learner@example.org" in page and "Emnelinje" in page
     assert "Brødtekst-markør-991" not in page
     assert "Venter på at blive sendt" in page
+
+
+def test_admin_sends_a_waiting_message_now_or_cancels_it(app, client, admin):
+    later = utcnow() + timedelta(hours=1)
+    with app.app_context():
+        ids = []
+        for address in ("a@example.org", "b@example.org"):
+            message = outbox.enqueue(db.session, outbox.Email(address, "Emne", "Et link"))
+            message.next_attempt_at = later  # waiting for its next try
+            db.session.flush()
+            ids.append(message.id)
+        db.session.commit()
+    waiting, doomed = ids
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert f"/admin/outbox/{waiting}/send" in page and f"/admin/outbox/{doomed}/cancel" in page
+
+    sent = client.submit(f"/admin/outbox/{waiting}/send", follow_redirects=True)
+    assert "Beskeden sendes ved næste udsendelse." in sent.get_data(as_text=True)
+    cancelled = client.submit(f"/admin/outbox/{doomed}/cancel", follow_redirects=True)
+    assert "Beskeden er annulleret" in cancelled.get_data(as_text=True)
+    again = client.submit(f"/admin/outbox/{doomed}/cancel", follow_redirects=True)
+    assert "venter ikke længere" in again.get_data(as_text=True)
+    assert client.submit("/admin/outbox/999/cancel").status_code == 404
+
+    with app.app_context():
+        rows = {m.id: m for m in db.session.scalars(select(outbox.OutboxMessage))}
+        assert rows[waiting].next_attempt_at <= utcnow()
+        assert (rows[doomed].status, rows[doomed].body_text) == (outbox.OutboxStatus.CANCELLED, "")
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert {"outbox.resend", "outbox.cancel"} <= actions
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert f"/admin/outbox/{doomed}/cancel" not in page and "Annulleret" in page

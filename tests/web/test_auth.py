@@ -91,10 +91,11 @@ def test_wrong_current_password_changes_nothing(client, make, make_client):
     assert make_client().login("maria@example.org", PASSWORD).status_code == 302
 
 
-def test_password_reset_by_email(client, make, make_client, mailbox):
+def test_password_reset_by_email(client, make, make_client, mailbox, deliver):
     make.user(email="maria@example.org")
     response = client.submit("/password/forgot", {"email": "maria@example.org"})
     assert response.status_code == 302
+    deliver()
     link = mailbox.link_to("maria@example.org", "/password/reset/")
 
     browser = make_client()
@@ -109,11 +110,12 @@ def test_password_reset_by_email(client, make, make_client, mailbox):
     assert make_client().login("maria@example.org", "glemt og fundet igen").status_code == 302
 
 
-def test_password_reset_does_not_reveal_whether_an_account_exists(client, make, mailbox):
+def test_password_reset_does_not_reveal_whether_an_account_exists(client, make, mailbox, deliver):
     make.user(email="maria@example.org")
     known = client.submit("/password/forgot", {"email": "maria@example.org"}, follow_redirects=True)
     unknown = client.submit("/password/forgot", {"email": "x@example.org"}, follow_redirects=True)
     assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
+    assert deliver().sent == 1
     assert mailbox.to("x@example.org") == []
 
 
@@ -172,3 +174,36 @@ def test_pages_carry_security_headers(client):
     csp = headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_password_reset_is_limited_per_address_asked_for_alike_for_unknown_ones(
+    app, make, make_client, deliver
+):
+    make.user(email="maria@example.org")
+
+    def ask(email: str, network: str) -> int:
+        browser = make_client()
+        browser.environ_base["REMOTE_ADDR"] = network
+        return browser.submit("/password/forgot", {"email": email}).status_code
+
+    # From four different networks: the fourth request for one address is refused.
+    for email in ("maria@example.org", "nobody@example.org"):
+        codes = [ask(email, f"10.0.0.{n}") for n in range(4)]
+        assert codes == [302, 302, 302, 429], email
+    assert ask(" Maria@Example.org ", "10.0.0.9") == 429  # the same address, typed otherwise
+    assert deliver().sent == 3  # three links to Maria, none after that
+
+    refused = make_client()
+    refused.environ_base["REMOTE_ADDR"] = "10.0.0.1"
+    page = refused.submit("/password/forgot", {"email": "maria@example.org"})
+    assert "For mange anmodninger om en ny adgangskode" in page.get_data(as_text=True)
+
+
+def test_password_reset_is_limited_per_client_address(app, make_client):
+    app.config["PASSWORD_RESET_RATE_LIMIT"] = "3 per hour"
+    browser = make_client()
+    codes = [
+        browser.submit("/password/forgot", {"email": f"p{n}@example.org"}).status_code
+        for n in range(4)
+    ]
+    assert codes == [302, 302, 302, 429]

@@ -80,7 +80,7 @@ def certificate_row(app):
 
 
 def test_attendance_as_the_last_condition_issues_the_certificate(
-    app, client, make_client, course, mailbox
+    app, client, make_client, course, mailbox, deliver
 ):
     cohort, enrolment, _ = course
     complete_all_modules(app, enrolment)
@@ -105,6 +105,7 @@ def test_attendance_as_the_last_condition_issues_the_certificate(
     with app.app_context():
         assert db.session.get(Enrolment, enrolment.id).status is EnrolmentStatus.COMPLETED
         assert "certificate.issue" in db.session.scalars(select(AuditEvent.action)).all()
+    deliver()
     [mail] = mailbox.to("maria@example.org")
     assert codes.display(certificate.code) in mailbox.body(mail)
     start = learner.get("/").get_data(as_text=True)
@@ -191,7 +192,7 @@ def test_unknown_and_malformed_codes_get_a_clear_page(make_client):
 
 
 def test_teacher_issues_by_exception_and_admin_revokes(
-    app, client, make, make_client, course, mailbox
+    app, client, make, make_client, course, mailbox, deliver
 ):
     cohort, enrolment, _ = course
     back = f"/teach/cohorts/{cohort.id}/learners/{enrolment.id}"
@@ -228,6 +229,7 @@ def test_teacher_issues_by_exception_and_admin_revokes(
     admin.submit(f"/certificates/{certificate.id}/revoke", {"reason": "Udstedt ved en fejl"})
     page = make_client().get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert "tilbagekaldt" in page.lower()
+    deliver()
     assert any("tilbagekaldt" in m["Subject"].lower() for m in mailbox.to("maria@example.org"))
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action)).all()

@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 import secrets
 import socket
+import subprocess
+import sys
+import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -198,6 +201,54 @@ def test_login_works_when_redis_is_down_and_it_is_logged(app, make, build, caplo
     assert response.status_code == 302 and urlsplit(response.location).path == "/"
     assert browser.get("/account").status_code == 200
     assert any("storage unreachable" in record.getMessage() for record in caplog.records)
+
+
+def test_a_hung_redis_costs_a_sign_in_a_second_not_ten(
+    app, make, build, black_hole, restore_limiter
+):
+    """Redis accepts connections and never answers (a stopped process, a dropping firewall).
+
+    redis-py's defaults (5 s, tried twice) made every sign-in take 10 s; REDIS_TIMEOUT (0.5 s)
+    bounds the wait before the limiter counts in memory instead.
+    """
+    make.user(email="maria@example.org")
+    hung = build(REDIS_URL=f"redis://127.0.0.1:{black_hole.port}/0")
+    browser = hung.test_client()
+    started = time.monotonic()
+    response = browser.login("maria@example.org", PASSWORD)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 302
+    assert black_hole.connections, "the limiter did not try Redis"
+    assert elapsed < 4, f"a sign-in took {elapsed:.1f} s with Redis hung"
+
+
+# Run as its own process: pytest's log capture is a handler, and with one the fix is not needed.
+REDIS_DOWN_SCRIPT = """
+import sys
+from peeredu import create_app
+from peeredu.extensions import Database
+from peeredu.models import metadata
+app = create_app({
+    "ENVIRONMENT": "testing", "SECRET_KEY": "t", "DATABASE_URL": sys.argv[1],
+    "REDIS_URL": sys.argv[2], "WTF_CSRF_ENABLED": False,
+})
+metadata.create_all(Database.state(app).engine)
+response = app.test_client().post("/login", data={"email": "x@example.org", "password": "y"})
+print(response.status_code)
+"""
+
+
+def test_redis_down_is_logged_without_any_logging_set_up(tmp_path):
+    url = f"sqlite:///{tmp_path}/down.sqlite3"
+    redis_url = f"redis://127.0.0.1:{free_port()}/0"
+    result = subprocess.run(
+        [sys.executable, "-c", REDIS_DOWN_SCRIPT, url, redis_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "200", result.stderr
+    assert "Rate limit storage unreachable" in result.stderr
 
 
 # -- Sessions end: logout, password change, "sign out everywhere" -----------------------------

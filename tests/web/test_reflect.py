@@ -220,7 +220,7 @@ def test_submit_checks_words_and_checklist_and_keeps_the_text(app, client, learn
 
 
 def test_submit_creates_a_version_notifies_the_teacher_without_text(
-    app, client, learner, first, mailbox
+    app, client, learner, first, mailbox, deliver
 ):
     path = url(learner, first)
     version = version_on_page(client, path)
@@ -235,6 +235,7 @@ def test_submit_creates_a_version_notifies_the_teacher_without_text(
         assert len(versions) == 1 and MARKER in versions[0].text
         assert not versions[0].late
     assert reflection_row(app, learner, first).status is ReflectionStatus.SUBMITTED
+    deliver()
     [notice] = mailbox.to("tove@example.org")
     assert MARKER not in mailbox.body(notice) and MARKER not in notice["Subject"]
     assert "/teach/reviews/" in mailbox.body(notice)

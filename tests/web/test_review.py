@@ -610,7 +610,7 @@ def test_release_needs_an_overall_comment_and_every_criterion_marked(app, tove, 
 
 
 def test_release_not_yet_tells_the_learner_by_email_without_any_text(
-    app, tove, school, modules, mailbox: Mailbox
+    app, tove, school, modules, mailbox: Mailbox, deliver
 ):
     version = reflect(app, school.maria, modules.first, marker="SECRET-REFLECTION-9137")
     url = f"/teach/reviews/{version}"
@@ -631,6 +631,7 @@ def test_release_not_yet_tells_the_learner_by_email_without_any_text(
     saved = review_of(app, version)
     assert saved.released_at is not None and saved.decision is ReviewDecision.NOT_YET
 
+    deliver()
     [email] = mailbox.to("maria@example.org")
     with app.app_context():
         slug = current_assignments().for_module(modules.first).slug
@@ -884,7 +885,7 @@ def run_digest(app: Flask) -> str:
 
 
 def test_teachers_choose_a_daily_digest_which_lists_what_was_submitted(
-    app, tove, school, modules, make_client, mailbox: Mailbox
+    app, tove, school, modules, make_client, mailbox: Mailbox, deliver
 ):
     response = tove.submit(QUEUE + "/notifications", {"mode": "digest"}, token_page=QUEUE)
     assert response.status_code == 302
@@ -898,10 +899,12 @@ def test_teachers_choose_a_daily_digest_which_lists_what_was_submitted(
     reflect(app, school.lene, modules.first, marker="DIGEST-SECRET-2", at=now - timedelta(hours=2))
     reflect(app, school.bo, modules.first, marker="DIGEST-SECRET-3", at=now - timedelta(hours=1))
     reflect(app, school.sofie, modules.first, at=now - timedelta(days=3))  # before the window
+    deliver()
     mailbox.messages.clear()
 
     output = run_digest(app)
-    assert output == "Digests sent to 2 of 2 teachers who chose one, listing 3 reflections.\n"
+    assert output == "Digests queued for 2 of 2 teachers who chose one, listing 3 reflections.\n"
+    deliver()
     [to_tove] = mailbox.to("tove@example.org")
     [to_otto] = mailbox.to("otto@example.org")
     assert mailbox.to("tage@example.org") == []  # Tage wants an email each time instead
@@ -922,6 +925,7 @@ def test_teachers_choose_a_daily_digest_which_lists_what_was_submitted(
     assert stamped is not None and stamped >= now
     mailbox.messages.clear()
     run_digest(app)
+    deliver()
     assert mailbox.messages == []
 
 

@@ -280,13 +280,14 @@ def submit(
     expected_version: int,
     checklist_confirmed: bool,
     extension: Extension | None,
-    html: str,
     now: datetime,
+    html: str | None = None,
 ) -> ReflectionVersion:
     """Turn the draft into an immutable version for review. Refusals change nothing.
 
-    ``html`` is ``render_composed(assignment, text, fields)``, rendered by the caller before
-    its write transaction began (rendering may take tens of milliseconds).
+    ``html`` is ``render_composed(assignment, text, fields)``: a web request renders it
+    before its write transaction begins (rendering may take tens of milliseconds, and on
+    SQLite a writer holds the lock for everyone); other callers may leave it to this.
     """
     cleaned = clean_fields(assignment, fields)
     composed = compose(assignment, text, cleaned)
@@ -345,7 +346,7 @@ def submit(
         number=len(reflection.versions) + 1,
         text=composed,
         fields=cleaned,
-        html=html,
+        html=html if html is not None else render_markdown(composed),
         word_count=words,
         submitted_at=now,
         late=now.date() > due_on(assignment, enrolment, extension),
@@ -398,8 +399,8 @@ def stash(
     assignment_slug: str,
     text: str,
     fields: Mapping[str, Any],
-    base_version: int,
     now: datetime,
+    base_version: int = 0,
 ) -> str:
     """Keep text that could not become the draft (signed out, or saved over from another
     window) until the learner saves it or chooses; returns the claim token.

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard peeredu/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install browser run test lint test-sqlite test-postgres i18n-extract i18n-update i18n-check clean bench
+.PHONY: install browser run test lint test-sqlite test-postgres i18n-extract i18n-update i18n-check clean bench bench-markdown
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,10 @@ BENCH_ARGS ?=
 bench: install
 	@command -v wrk >/dev/null || { echo "== Installing wrk"; $(call APT_INSTALL,wrk); }
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# The worst Markdown the renderer accepts, timed (bench/markdown_worst.py); fails above 100 ms.
+bench-markdown: install
+	$(PY) -m bench.markdown_worst
 
 # Translators: extract new strings, then merge them into every catalog.
 i18n-extract: $(STAMP)

@@ -8,6 +8,8 @@ update, or fail with "database is locked" because busy_timeout does not cover lo
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -74,14 +76,74 @@ def local_date(now: datetime) -> date:
 WRITE_OPTION = "peeredu_write"
 
 
+# C0 control characters except tab, line feed and carriage return. A browser can send any of
+# them in a form field or a query string; PostgreSQL refuses NUL in text (psycopg raises
+# DataError, a 500 on every retry) and none of them means anything in a learner's text.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` without the control characters no text column keeps (see make_engine)."""
+    return _UNSTORABLE.sub("", value) if _UNSTORABLE.search(value) else value
+
+
+def _clean_value(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _clean_parameters(parameters: Any) -> Any:
+    if isinstance(parameters, dict):
+        return {key: _clean_value(value) for key, value in parameters.items()}
+    if isinstance(parameters, tuple):
+        return tuple(_clean_value(value) for value in parameters)
+    if isinstance(parameters, list):  # executemany: a list of dicts or tuples
+        return [_clean_parameters(each) for each in parameters]
+    return parameters
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {_clean_json(key): _clean_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(item) for item in value]
+    return value
+
+
+def _json_serializer(value: Any) -> str:
+    return json.dumps(_clean_json(value))
+
+
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5000, **kwargs: Any) -> Engine:
+    """An engine that never hands the database a control character it cannot store.
+
+    The cleaning sits here, at the last step before the driver, because this is the one place
+    every value passes on its way in: ORM writes, Core statements, search patterns bound to a
+    LIKE (a column type would miss ``func.lower(...).like(pattern)``), JSON columns (cleaned
+    before serialising), the CLI and the API alike, on SQLite and PostgreSQL the same way. Bytes
+    (binary columns) are left alone.
+    """
+    kwargs.setdefault("json_serializer", _json_serializer)
     # A pooled connection may have died with a database restart: test it before use, so the
     # first request on it after the restart does not fail.
     kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _before_cursor_execute, retval=True)
     if engine.dialect.name == "sqlite":
         _prepare_sqlite(engine, sqlite_busy_timeout_ms)
     return engine
+
+
+def _before_cursor_execute(
+    _connection: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> tuple[str, Any]:
+    return statement, _clean_parameters(parameters)
 
 
 def _prepare_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

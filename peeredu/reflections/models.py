@@ -160,8 +160,9 @@ class CommentSnippet(Base):
 class StashedText(Base):
     """Text posted after the learner's session had expired, kept until they sign in again.
 
-    Claimed only by the owner of the enrolment, through a token in their browser's session;
-    deleted when claimed or after a day.
+    Also the text of a window whose save met a newer draft (two tabs), until the learner
+    chooses. Claimed only by the owner of the enrolment, through a token in their browser's
+    session; deleted when a draft save containing it commits, or after a day.
     """
 
     __tablename__ = "stashed_texts"
@@ -171,4 +172,6 @@ class StashedText(Base):
     assignment_slug: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text, default="")
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The draft version the text was written on; a newer draft means both are shown.
+    base_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,6 +25,7 @@ from peeredu.accounts.models import Enrolment, EnrolmentStatus
 from peeredu.certification import services as certification
 from peeredu.curriculum import progress
 from peeredu.curriculum.content import Curriculum
+from peeredu.db import clean_text
 from peeredu.errors import N_, DomainError
 from peeredu.markup import render_markdown
 from peeredu.reflections.definitions import Assignment
@@ -124,6 +125,11 @@ def blank_reflection(enrolment: Enrolment, assignment: Assignment) -> Reflection
 
 
 def get_or_create(session: Session, enrolment: Enrolment, assignment: Assignment) -> Reflection:
+    """The reflection, made on the first save.
+
+    Two first saves at once (a double press) both find none on PostgreSQL; the unique
+    constraint lets one insert through and the other, inside a savepoint, takes that row.
+    """
     found = find_reflection(session, enrolment.id, assignment.slug)
     if found is not None:
         return found
@@ -133,8 +139,15 @@ def get_or_create(session: Session, enrolment: Enrolment, assignment: Assignment
         module_slug=assignment.module,
         draft_fields={},
     )
-    session.add(reflection)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(reflection)
+            session.flush()
+    except IntegrityError:
+        found = find_reflection(session, enrolment.id, assignment.slug)
+        if found is None:
+            raise
+        return found
     return reflection
 
 
@@ -198,8 +211,51 @@ def save_draft(
     )
     session.refresh(reflection)
     if result.rowcount != 1:
+        if holds(reflection, text, cleaned):
+            # A resent save (a lost response, a double press): what it asks for is there.
+            return DraftSaved(
+                version=reflection.draft_version, saved_at=reflection.draft_saved_at or now
+            )
         raise DraftConflict(reflection)
     return DraftSaved(version=reflection.draft_version, saved_at=now)
+
+
+def holds(reflection: Reflection, text: str, fields: Mapping[str, str]) -> bool:
+    """Whether the saved draft is this text (as the database keeps it)."""
+    saved = dict(reflection.draft_fields or {})
+    return clean_text(text) == reflection.draft_text and all(
+        clean_text(value) == saved.get(key, "") for key, value in fields.items()
+    )
+
+
+def _joined(mine: str, other: str) -> str:
+    if not other.strip() or other.strip() == mine.strip():
+        return mine
+    if not mine.strip():
+        return other
+    return f"{mine.rstrip()}\n\n{other.strip()}\n"
+
+
+def keep_both(
+    assignment: Assignment,
+    reflection: Reflection,
+    *,
+    text: str,
+    fields: Mapping[str, Any],
+    other_version: int,
+) -> tuple[str, dict[str, str]]:
+    """This window's text followed by the saved one (the learner chose "keep both").
+
+    DraftConflict if the saved draft is no longer the one the learner saw.
+    """
+    if reflection.draft_version != other_version:
+        raise DraftConflict(reflection)
+    saved = dict(reflection.draft_fields or {})
+    mine = clean_fields(assignment, fields)
+    return (
+        _joined(text, reflection.draft_text or ""),
+        {key: _joined(value, str(saved.get(key) or "")) for key, value in mine.items()},
+    )
 
 
 def set_supervision_flag(session: Session, reflection: Reflection, flagged: bool) -> None:
@@ -226,13 +282,22 @@ def submit(
     checklist_confirmed: bool,
     extension: Extension | None,
     now: datetime,
+    html: str | None = None,
 ) -> ReflectionVersion:
-    """Turn the draft into an immutable version for review. Refusals change nothing."""
+    """Turn the draft into an immutable version for review. Refusals change nothing.
+
+    ``html`` is ``render_composed(assignment, text, fields)``: a web request renders it
+    before its write transaction begins (rendering may take tens of milliseconds, and on
+    SQLite a writer holds the lock for everyone); other callers may leave it to this.
+    """
     cleaned = clean_fields(assignment, fields)
     composed = compose(assignment, text, cleaned)
+    # Two submits at once (a double press): the second waits here for the first, then finds
+    # it submitted. On SQLite the write lock already serialises them.
+    session.refresh(reflection, with_for_update=True)
     if reflection.status not in EDITABLE:
         latest = reflection.versions[-1] if reflection.versions else None
-        if latest is not None and latest.text == composed:
+        if latest is not None and latest.text == clean_text(composed):
             raise AlreadySubmitted()
         _require_editable(reflection)
     enrolment = reflection.enrolment
@@ -282,7 +347,7 @@ def submit(
         number=len(reflection.versions) + 1,
         text=composed,
         fields=cleaned,
-        html=render_markdown(composed),
+        html=html if html is not None else render_markdown(composed),
         word_count=words,
         submitted_at=now,
         late=now.date() > due_on(assignment, enrolment, extension),
@@ -300,6 +365,11 @@ def submit(
         now=now,
     )
     return version
+
+
+def render_composed(assignment: Assignment, text: str, fields: Mapping[str, Any]) -> str:
+    """The submitted version's HTML; MarkupRefused (a DomainError) names text beyond budget."""
+    return render_markdown(compose(assignment, text, clean_fields(assignment, fields)))
 
 
 def _begin_next_version(reflection: Reflection, *, now: datetime) -> None:
@@ -367,8 +437,14 @@ def stash(
     text: str,
     fields: Mapping[str, Any],
     now: datetime,
+    base_version: int = 0,
 ) -> str:
-    """Keep text that arrived without a signed-in user; returns the claim token."""
+    """Keep text that could not become the draft (signed out, or saved over from another
+    window) until the learner saves it or chooses; returns the claim token.
+
+    ``base_version`` is the draft version the text was written on: if the draft is still at
+    that version, the text simply continues it; otherwise the learner chooses between both.
+    """
     session.execute(delete(StashedText).where(StashedText.created_at < now - STASH_LIFETIME))
     token = secrets.token_urlsafe(24)
     session.add(
@@ -378,6 +454,7 @@ def stash(
             assignment_slug=assignment_slug,
             text=text[:MAX_TEXT],
             fields={k: str(v)[:MAX_TEXT] for k, v in fields.items()},
+            base_version=base_version,
             created_at=now,
         )
     )
@@ -385,21 +462,56 @@ def stash(
     return token
 
 
-def claim_stash(
-    session: Session, token: str, *, enrolment: Enrolment, assignment_slug: str, now: datetime
-) -> StashedText | None:
-    """The stashed text, if this token, enrolment and assignment match; removed when read."""
-    found = session.get(StashedText, _hash(token))
-    if (
-        found is None
-        or found.enrolment_id != enrolment.id
-        or found.assignment_slug != assignment_slug
-        or found.created_at < now - STASH_LIFETIME
-    ):
-        return None
-    session.delete(found)
-    session.flush()
+def _stashes(
+    session: Session, tokens: Collection[str], *, enrolment_id: int, assignment_slug: str
+) -> list[tuple[str, StashedText]]:
+    found = []
+    for token in tokens:
+        row = session.get(StashedText, _hash(token))
+        if row is not None and (row.enrolment_id, row.assignment_slug) == (
+            enrolment_id,
+            assignment_slug,
+        ):
+            found.append((token, row))
     return found
+
+
+def find_stash(
+    session: Session,
+    tokens: Collection[str],
+    *,
+    enrolment: Enrolment,
+    assignment_slug: str,
+    now: datetime,
+) -> StashedText | None:
+    """The newest text kept for this enrolment and assignment under one of ``tokens``.
+
+    Reading changes nothing: the text stays kept until a draft save that contains it
+    commits (see drop_stashes), so a reload offers it again.
+    """
+    live = [
+        row
+        for _token, row in _stashes(
+            session, tokens, enrolment_id=enrolment.id, assignment_slug=assignment_slug
+        )
+        if row.created_at >= now - STASH_LIFETIME
+    ]
+    return max(live, key=lambda row: row.created_at, default=None)
+
+
+def drop_stashes(
+    session: Session, tokens: Collection[str], *, enrolment_id: int, assignment_slug: str
+) -> list[str]:
+    """Delete the kept texts for this assignment (their text is now saved, or the learner
+    chose the other); returns their tokens. Call in the transaction of that save."""
+    dropped = []
+    for token, row in _stashes(
+        session, tokens, enrolment_id=enrolment_id, assignment_slug=assignment_slug
+    ):
+        session.delete(row)
+        dropped.append(token)
+    session.flush()
+    return dropped
 
 
 # -- Reviews --------------------------------------------------------------------------------

@@ -13,7 +13,8 @@
   var timer = null;
   var dirty = false;
   var saving = false;
-  var stopped = false;  // a conflict waits for the learner's decision
+  var conflictBox = document.getElementById("conflict");
+  var otherText = document.getElementById("other-text");
 
   function drafts() { return form.querySelectorAll("textarea[data-draft]"); }
   function say(text) { if (text && statusBox) { statusBox.textContent = text; } }
@@ -46,8 +47,21 @@
       });
   }
 
+  // Another window saved first. This window keeps its text and its old version, so later
+  // saves do not go over the other text either: the server keeps each of them aside (the
+  // page shows both again after a reload) until the learner presses one of the choices.
+  function showConflict(json) {
+    form.elements.other_version.value = json.draft_version;
+    form.elements.stash.value = "1";
+    if (otherText) { otherText.textContent = json.other_display || ""; }
+    if (conflictBox && conflictBox.hidden) {
+      conflictBox.hidden = false;
+      conflictBox.scrollIntoView({ block: "nearest" });
+    }
+  }
+
   function save() {
-    if (!dirty || saving || stopped) { return; }
+    if (!dirty || saving) { return; }
     saving = true;
     dirty = false;
     say(form.dataset.msgSaving);
@@ -58,10 +72,10 @@
       return response.json().catch(function () { return {}; }).then(function (json) {
         if (response.ok) {
           form.elements.draft_version.value = json.draft_version;
+          if (conflictBox) { conflictBox.hidden = true; }  // the two texts became one
           say(json.cpr_warning ? json.message + " " + form.dataset.msgCpr : json.message);
         } else if (response.status === 409) {
-          stopped = true;
-          dirty = true;
+          showConflict(json);  // this text is kept on the server: nothing is unsaved
           say(form.dataset.msgConflict);
         } else if (response.status === 400 && json.csrf) {
           dirty = true;
@@ -78,7 +92,7 @@
       schedule(RETRY);
     }).then(function () {
       saving = false;
-      if (dirty && !stopped) { schedule(DELAY); }
+      if (dirty) { schedule(DELAY); }
     });
   }
 
@@ -91,7 +105,7 @@
 
   // Closing the tab or switching away: send what is unsaved now.
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && dirty && !stopped && navigator.sendBeacon) {
+    if (document.visibilityState === "hidden" && dirty && navigator.sendBeacon) {
       if (navigator.sendBeacon(target, body())) { dirty = false; }
     }
   });

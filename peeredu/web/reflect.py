@@ -38,7 +38,7 @@ from peeredu.accounts import permissions
 from peeredu.accounts.models import Enrolment
 from peeredu.curriculum import progress
 from peeredu.db import utcnow
-from peeredu.errors import DomainError
+from peeredu.errors import N_, DomainError
 from peeredu.extensions import (
     csrf,
     current_assignments,
@@ -169,13 +169,58 @@ def _signed_out_post(enrolment_id: int, slug: str) -> Response:
                 assignment_slug=slug,
                 text=request.form.get("text", ""),
                 fields=fields,
+                base_version=_posted_version("draft_version"),
                 now=utcnow(),
             )
             db.session.commit()
-            session[STASH_SESSION_KEY] = token
+            _remember_stash(token)
         g.stashed_text = True  # counted by the stash rate limit
         flash(_("You were signed out, but what you wrote is kept. Sign in to continue."), "info")
     return redirect(url_for("peeredu.auth.login", next=editor_url))
+
+
+# Actions whose post carries the learner's text; without it they change nothing.
+TEXT_ACTIONS = frozenset(
+    {"autosave", "save", "preview", "insert-note", "submit", "keep-mine", "keep-both"}
+)
+MAX_STASH_TOKENS = 10
+MISSING_TEXT = N_(
+    "Your text did not arrive with the form, so nothing was saved. Your saved draft is "
+    "unchanged: reload the page."
+)
+
+
+def _posted_version(name: str) -> int:
+    return whole_number(request.form.get(name)) or 0
+
+
+def _carries_text(found: Assignment) -> bool:
+    if found.guided:
+        return all(f"field-{f.key}" in request.form for f in found.fields)
+    return "text" in request.form
+
+
+def _stash_tokens() -> list[str]:
+    """The claim tokens of texts kept for this browser (one per kept text)."""
+    value = session.get(STASH_SESSION_KEY)
+    if isinstance(value, str):  # a session from before texts were kept per window
+        return [value]
+    return [token for token in value if isinstance(token, str)] if isinstance(value, list) else []
+
+
+def _remember_stash(token: str) -> None:
+    session[STASH_SESSION_KEY] = [*_stash_tokens(), token][-MAX_STASH_TOKENS:]
+
+
+def _drop_stashes(enrolment: Enrolment, found: Assignment) -> list[str]:
+    return services.drop_stashes(
+        db.session, _stash_tokens(), enrolment_id=enrolment.id, assignment_slug=found.slug
+    )
+
+
+def _forget_stashes(dropped: list[str]) -> None:
+    if dropped:
+        session[STASH_SESSION_KEY] = [t for t in _stash_tokens() if t not in dropped]
 
 
 def _json(status: int, **body: Any) -> Response:
@@ -221,30 +266,20 @@ def assignment(enrolment_id: int, slug: str) -> str | Response:
                 return _json(400, csrf=True, message=_("Saving again…"))
             return _render(enrolment, found, reflection, form, status=400)
         return _act(enrolment, found, reflection, form)
-    # Reading the page changes nothing: a learner who has not written yet sees a blank draft.
+    # Reading the page changes nothing: a learner who has not written yet sees a blank draft,
+    # and a kept text is offered again on every reload until a save takes it in.
     reflection = services.find_reflection(db.session, enrolment.id, found.slug) or (
         services.blank_reflection(enrolment, found)
     )
-    return _render(enrolment, found, reflection, form, stash=_claim_stash(enrolment, found))
-
-
-def _claim_stash(enrolment: Enrolment, found: Assignment) -> services.StashedText | None:
-    token = session.pop(STASH_SESSION_KEY, None)
-    if not token:
-        return None
-    stashed = services.claim_stash(
-        db.session, token, enrolment=enrolment, assignment_slug=found.slug, now=utcnow()
+    stashed = services.find_stash(
+        db.session, _stash_tokens(), enrolment=enrolment, assignment_slug=found.slug, now=utcnow()
     )
-    db.session.commit()
-    saved_at = reflection_saved_at(enrolment, found)
-    if stashed is not None and saved_at is not None and saved_at > stashed.created_at:
-        return None  # the draft was saved since (from another window): it is newer
-    return stashed
-
-
-def reflection_saved_at(enrolment: Enrolment, found: Assignment) -> Any:
-    reflection = services.find_reflection(db.session, enrolment.id, found.slug)
-    return reflection.draft_saved_at if reflection else None
+    conflict = None
+    if stashed is not None and services.holds(reflection, stashed.text, stashed.fields):
+        stashed = None  # the draft already is that text: nothing to choose
+    elif stashed is not None and stashed.base_version != reflection.draft_version:
+        conflict = services.DraftConflict(reflection)  # the draft changed since: show both
+    return _render(enrolment, found, reflection, form, stash=stashed, conflict=conflict)
 
 
 def _act(
@@ -252,23 +287,39 @@ def _act(
 ) -> str | Response:
     # A practice-log note's button carries the note's id instead of an action.
     action = request.form.get("action") or ("insert-note" if request.form.get("note") else "save")
+    if action in TEXT_ACTIONS and not _carries_text(found):
+        error = DomainError(MISSING_TEXT)
+        if action == "autosave":
+            return _json(400, message=domain_message(error))
+        return _render(enrolment, found, reflection, form, error=error, status=400)
     text = form.text.data or ""
     fields = _posted_fields(found)
-    expected = whole_number(form.draft_version.data) or 0
+    expected = _posted_version("draft_version")
+    # The page shows a kept text (or a choice between two): the save that holds it takes it.
+    claims = request.form.get("stash") == "1" or action.startswith("keep-")
     editor_url = url_for(".assignment", enrolment_id=enrolment.id, slug=found.slug)
     now = utcnow()
     try:
-        if action in ("autosave", "save"):
+        if action in ("autosave", "save", "keep-mine", "keep-both"):
+            saving_text, saving_fields = text, fields
+            if action.startswith("keep-"):
+                expected = _posted_version("other_version")
+            if action == "keep-both":
+                saving_text, saving_fields = services.keep_both(
+                    found, reflection, text=text, fields=fields, other_version=expected
+                )
             saved = services.save_draft(
                 db.session,
                 found,
                 reflection,
-                text=text,
-                fields=fields,
+                text=saving_text,
+                fields=saving_fields,
                 expected_version=expected,
                 now=now,
             )
+            dropped = _drop_stashes(enrolment, found) if claims else []
             db.commit()
+            _forget_stashes(dropped)
             message = _("Saved %(time)s", time=format_time(saved.saved_at, "HH:mm"))
             if action == "autosave":
                 return _json(
@@ -278,9 +329,16 @@ def _act(
                     cpr_warning=services.looks_like_cpr(text + " ".join(fields.values())),
                 )
             flash(message, "success")
-            return redirect(editor_url)
+            return redirect(editor_url + ("#editor" if action.startswith("keep-") else ""))
+        if action == "keep-other":
+            dropped = _drop_stashes(enrolment, found)
+            db.commit()
+            _forget_stashes(dropped)
+            flash(_("The other text is kept as your draft."), "success")
+            return redirect(editor_url + "#editor")
         if action == "preview":
             composed = services.compose(found, text, fields)
+            db.commit()  # the write lock is not held while Markdown renders
             return _render(enrolment, found, reflection, form, preview=render_markdown(composed))
         if action == "insert-note":
             note = _own_note(enrolment, request.form.get("note", ""))
@@ -299,11 +357,13 @@ def _act(
                 expected_version=expected,
                 now=now,
             )
+            dropped = _drop_stashes(enrolment, found) if claims else []
             db.commit()
+            _forget_stashes(dropped)
             flash(_("The note is inserted into your draft."), "success")
             return redirect(editor_url + "#editor")
         if action == "submit":
-            return _submit(enrolment, found, reflection, form, text, fields, expected)
+            return _submit(enrolment, found, reflection, form, text, fields, expected, claims)
         if action == "revise":
             services.start_revision(db.session, reflection, now=now)
             db.commit()
@@ -317,12 +377,14 @@ def _act(
             return redirect(editor_url)
     except services.DraftConflict as conflict:
         db.session.rollback()
+        _keep_for_choice(enrolment, found, text, fields, _posted_version("draft_version"))
         if action == "autosave":
             return _json(
                 409,
                 message=domain_message(conflict),
                 other_text=conflict.current_text,
                 other_fields=conflict.current_fields,
+                other_display=_other_display(found, conflict),
                 draft_version=conflict.current_version,
             )
         return _render(enrolment, found, reflection, form, conflict=conflict, status=409)
@@ -334,6 +396,35 @@ def _act(
     abort(400)
 
 
+def _keep_for_choice(
+    enrolment: Enrolment, found: Assignment, text: str, fields: dict[str, str], base: int
+) -> None:
+    """This window's text met a newer draft: keep it until the learner chooses, in place of
+    what this browser kept for the assignment before (an earlier state of the same text)."""
+    dropped = _drop_stashes(enrolment, found)
+    token = services.stash(
+        db.session,
+        enrolment_id=enrolment.id,
+        assignment_slug=found.slug,
+        text=text,
+        fields=fields,
+        base_version=base,
+        now=utcnow(),
+    )
+    db.session.commit()
+    _forget_stashes(dropped)
+    _remember_stash(token)
+
+
+def _other_display(found: Assignment, conflict: services.DraftConflict) -> str:
+    """The other window's text as the conflict panel shows it."""
+    if not found.guided:
+        return conflict.current_text
+    return "\n\n".join(
+        f"{f.label}:\n{conflict.current_fields.get(f.key, '')}" for f in found.fields
+    )
+
+
 def _submit(
     enrolment: Enrolment,
     found: Assignment,
@@ -342,8 +433,12 @@ def _submit(
     text: str,
     fields: dict[str, str],
     expected: int,
+    claims: bool,
 ) -> Response:
     editor_url = url_for(".assignment", enrolment_id=enrolment.id, slug=found.slug)
+    # Render before the write transaction: on SQLite it holds the lock for every writer.
+    db.commit()
+    html = services.render_composed(found, text, fields)
     try:
         version = services.submit(
             db.session,
@@ -355,6 +450,7 @@ def _submit(
             expected_version=expected,
             checklist_confirmed=bool(form.anonymised.data and form.own_choice.data),
             extension=services.extension_for(db.session, enrolment.id, found.slug),
+            html=html,
             now=utcnow(),
         )
     except services.AlreadySubmitted as repeated:
@@ -373,7 +469,9 @@ def _submit(
         assignment_title=found.title,
         version_id=version.id,
     )
+    dropped = _drop_stashes(enrolment, found) if claims else []
     db.commit()
+    _forget_stashes(dropped)
     flash(_("Your reflection is submitted. Your teacher will give you feedback."), "success")
     return redirect(editor_url)
 
@@ -398,20 +496,21 @@ def _render(
     error: DomainError | None = None,
     stash: Any = None,
 ) -> Any:
-    """The editor page. Posted text wins over the saved draft, so nothing typed is lost."""
-    if request.method == "POST":
+    """The editor page. Posted text wins over the saved draft, so nothing typed is lost.
+
+    In a conflict the editor keeps this window's text and its old draft version, so that a
+    plain save meets the conflict again; only the learner's choice (keep mine, the other or
+    both, which carries ``other_version``) goes over the other text.
+    """
+    if request.method == "POST" and _carries_text(found):
         text, fields = form.text.data or "", _posted_fields(found)
-        draft_version = form.draft_version.data or str(reflection.draft_version)
+        draft_version = str(_posted_version("draft_version"))
     elif stash is not None:
         text, fields = stash.text, dict(stash.fields)
-        draft_version = str(reflection.draft_version)
+        draft_version = str(stash.base_version if conflict else reflection.draft_version)
     else:
         text, fields = reflection.draft_text, dict(reflection.draft_fields or {})
         draft_version = str(reflection.draft_version)
-    if conflict is not None:
-        # Keep this tab's text in the editor; the next save goes over the other one only
-        # when the learner decides so (they see both).
-        draft_version = str(conflict.current_version)
     curriculum = current_curriculum()
     module = curriculum.module(found.module)
     completions = progress.completions_by_enrolment(db.session, [enrolment.id])[enrolment.id]
@@ -440,9 +539,11 @@ def _render(
         cpr_warning=services.looks_like_cpr(composed),
         preview=preview,
         conflict=conflict,
+        other_display=_other_display(found, conflict) if conflict else "",
+        keeps_stash=stash is not None or conflict is not None or request.form.get("stash") == "1",
         error=domain_message(error) if error else None,
         error_field=error.field if error else None,
-        stashed=stash is not None,
+        stashed=stash is not None and conflict is None,
         versions=versions,
         notes=services.log_entries(db.session, enrolment.id),
         statuses=ReflectionStatus,

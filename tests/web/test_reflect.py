@@ -176,8 +176,25 @@ def test_expired_session_stashes_the_text_until_the_learner_signs_in(
     signed_out.login("maria@example.org", PASSWORD)
     page = signed_out.get(path).get_data(as_text=True)
     assert "Skrevet før timeout" in page
+    # A reload offers it again: it is kept until a draft save that holds it commits.
+    page = signed_out.get(path).get_data(as_text=True)
+    assert "Skrevet før timeout" in page and 'name="stash" value="1"' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StashedText)) == 1
+    saved = signed_out.submit(
+        path,
+        {
+            "action": "save",
+            "stash": "1",
+            "draft_version": version,
+            **fill(first, "Skrevet før timeout"),
+        },
+        token_page=path,
+    )
+    assert saved.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(StashedText)) == 0
+    assert 'name="stash" value=""' in signed_out.get(path).get_data(as_text=True)
 
 
 def test_a_forged_cross_site_post_is_not_stashed(app, client, learner, first, make_client):

@@ -3,8 +3,8 @@
 Messages that had been given up ("dead") are waiting again: mail is now retried until it is
 delivered or an admin cancels it.
 
-Revision ID: 0100_mail
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 10:20:00
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0100_mail'
-down_revision: str | None = '0007'
+revision: str = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -135,8 +135,9 @@ def settle(
 ) -> list[Certificate]:
     """Issue the certificate of every one of these enrolments that now meets the rule.
 
-    The enrolment rows are locked (in id order, so two callers cannot deadlock) before
-    anything is read; on SQLite the write transaction already holds the database lock.
+    The enrolment rows are locked (in id order) before anything is read, so two settlements
+    of one learner run one after the other and the second sees what the first committed; on
+    SQLite the write transaction already holds the database lock.
     """
     ids = sorted(set(enrolment_ids))
     if not ids:
@@ -146,7 +147,10 @@ def settle(
         select(Enrolment)
         .where(Enrolment.id.in_(ids))
         .order_by(Enrolment.id)
-        .with_for_update()
+        # NO KEY UPDATE, not UPDATE: the operation's own inserts (a completion, an attendance
+        # row) hold KEY SHARE on the enrolment through their foreign key, and two of them each
+        # asking for FOR UPDATE over the other's KEY SHARE was a deadlock (tests/races).
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).all()
     candidates = [e for e in enrolments if e.status in ISSUABLE]

@@ -13,7 +13,6 @@ from peeredu.db import utcnow
 from peeredu.extensions import current_curriculum, db
 from tests.cli.test_commands import row_counts, run
 from tests.web.test_issuing import (
-    NOW,
     P,
     attend,
     complete,

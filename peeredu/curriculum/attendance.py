@@ -95,6 +95,33 @@ def _require_open(day: ClassDay) -> None:
         raise DomainError(N_("The class day is cancelled."))
 
 
+def _day_changed(
+    session: Session,
+    curriculum: Curriculum,
+    day: ClassDay,
+    action: str,
+    detail: str,
+    *,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    """Log a moved or cancelled day and settle its cohort: fewer planned days can lift a
+    learner over the threshold, and the shares are computed from the days as they are now."""
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        object_type="class_day",
+        object_id=day.id,
+        detail=detail,
+        now=now,
+    )
+    certification.settle(
+        session, curriculum, _cohort_enrolment_ids(session, day.cohort_id), now=now
+    )
+
+
 def move_class_day(
     session: Session,
     curriculum: Curriculum,
@@ -119,21 +146,9 @@ def move_class_day(
             N_("Attendance is registered for this day, so it cannot move to a future date."),
             field="date",
         )
-    old = day.date
+    detail = f"from={day.date.isoformat()} to={new_date.isoformat()} reason={reason}"
     day.date = new_date
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="class_day.move",
-        object_type="class_day",
-        object_id=day.id,
-        detail=f"from={old.isoformat()} to={new_date.isoformat()} reason={reason}",
-        now=now,
-    )
-    certification.settle(
-        session, curriculum, _cohort_enrolment_ids(session, day.cohort_id), now=now
-    )
+    _day_changed(session, curriculum, day, "class_day.move", detail, actor_id=actor_id, now=now)
 
 
 def cancel_class_day(
@@ -150,20 +165,8 @@ def cancel_class_day(
     _require_open(day)
     day.cancelled_at = now
     day.cancel_reason = reason
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="class_day.cancel",
-        object_type="class_day",
-        object_id=day.id,
-        detail=f"date={day.date.isoformat()} reason={reason}",
-        now=now,
-    )
-    # Fewer planned days can lift a learner over the threshold.
-    certification.settle(
-        session, curriculum, _cohort_enrolment_ids(session, day.cohort_id), now=now
-    )
+    detail = f"date={day.date.isoformat()} reason={reason}"
+    _day_changed(session, curriculum, day, "class_day.cancel", detail, actor_id=actor_id, now=now)
 
 
 def plan_dates(first: date, count: int, *, days_between: int = 2) -> list[date]:

@@ -6,6 +6,8 @@ loads the cohort through ``_taught_cohort_or_404``, so a teacher of another coho
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     Response,
@@ -299,123 +301,93 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
     )
 
 
-def change_completion(cohort_id: int, enrolment_id: int, slug: str, action: str) -> BaseResponse:
-    found = _taught_cohort_or_404(cohort_id)
-    enrolment = _enrolment_in(found, enrolment_id)
-    form = ReasonForm()
-    back = url_for(".learner", cohort_id=found.id, enrolment_id=enrolment.id)
+def _reasoned_change(
+    form: ReasonForm,
+    back: str,
+    change: Callable[..., object],
+    *args: object,
+    done: str,
+    incomplete: str | None = None,
+    **kwargs: object,
+) -> BaseResponse:
+    """A teacher's change that needs a reason: call the domain, then commit and say so, or
+    roll back and show why; back to ``back`` either way."""
     if not form.validate_on_submit():
-        flash(_("Write a short reason; it is kept in the log."), "error")
+        flash(incomplete or _("Write a short reason; it is kept in the log."), "error")
         return redirect(back)
     try:
-        if action == "complete":
-            progress.complete_by_teacher(
-                db.session,
-                current_curriculum(),
-                enrolment,
-                slug,
-                reason=form.reason.data or "",
-                actor_id=current_user.id,
-                now=current_time(),
-            )
-        else:
-            reflections.reopen_module(
-                db.session,
-                current_curriculum(),
-                enrolment,
-                slug,
-                reason=form.reason.data or "",
-                actor_id=current_user.id,
-                now=current_time(),
-            )
+        change(
+            db.session,
+            current_curriculum(),
+            *args,
+            reason=form.reason.data or "",
+            actor_id=current_user.id,
+            now=current_time(),
+            **kwargs,
+        )
     except DomainError as error:
         db.session.rollback()
         flash(domain_message(error), "error")
     else:
         db.commit()
-        flash(
-            _("The module is completed for %(name)s.", name=enrolment.user.name)
-            if action == "complete"
-            else _("The module is reopened for %(name)s.", name=enrolment.user.name),
-            "success",
-        )
+        flash(done, "success")
     return redirect(back)
+
+
+def change_completion(cohort_id: int, enrolment_id: int, slug: str, action: str) -> BaseResponse:
+    found = _taught_cohort_or_404(cohort_id)
+    enrolment = _enrolment_in(found, enrolment_id)
+    name = enrolment.user.name
+    complete = action == "complete"
+    return _reasoned_change(
+        ReasonForm(),
+        url_for(".learner", cohort_id=found.id, enrolment_id=enrolment.id),
+        progress.complete_by_teacher if complete else reflections.reopen_module,
+        enrolment,
+        slug,
+        done=_("The module is completed for %(name)s.", name=name)
+        if complete
+        else _("The module is reopened for %(name)s.", name=name),
+    )
 
 
 def change_day(cohort_id: int, day_id: int, action: str) -> BaseResponse:
     """Move a class day to another date, or cancel it, with a reason."""
     found = _taught_cohort_or_404(cohort_id)
     day = _day_in(found, day_id)
-    form = MoveDayForm() if action == "move" else ReasonForm()
     back = url_for(".days", cohort_id=found.id)
-    if not form.validate_on_submit():
-        flash(
-            _("Choose the new date and write a short reason.")
-            if action == "move"
-            else _("Write a short reason; it is kept in the log."),
-            "error",
+    if action == "cancel":
+        return _reasoned_change(
+            ReasonForm(),
+            back,
+            attendance.cancel_class_day,
+            day,
+            done=_("The class day is cancelled."),
         )
-        return redirect(back)
-    try:
-        if isinstance(form, MoveDayForm):
-            attendance.move_class_day(
-                db.session,
-                current_curriculum(),
-                day,
-                new_date=form.date.data,
-                reason=form.reason.data or "",
-                actor_id=current_user.id,
-                now=current_time(),
-            )
-        else:
-            attendance.cancel_class_day(
-                db.session,
-                current_curriculum(),
-                day,
-                reason=form.reason.data or "",
-                actor_id=current_user.id,
-                now=current_time(),
-            )
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.commit()
-        flash(
-            _("The class day is moved.") if action == "move" else _("The class day is cancelled."),
-            "success",
-        )
-    return redirect(back)
+    form = MoveDayForm()
+    return _reasoned_change(
+        form,
+        back,
+        attendance.move_class_day,
+        day,
+        new_date=form.date.data,
+        done=_("The class day is moved."),
+        incomplete=_("Choose the new date and write a short reason."),
+    )
 
 
 def change_exception(cohort_id: int, enrolment_id: int, action: str) -> BaseResponse:
     """Grant or withdraw an attendance exception for a learner, with a reason."""
     found = _taught_cohort_or_404(cohort_id)
     enrolment = _enrolment_in(found, enrolment_id)
-    form = ReasonForm()
-    back = url_for(".learner", cohort_id=found.id, enrolment_id=enrolment.id)
-    if not form.validate_on_submit():
-        flash(_("Write a short reason; it is kept in the log."), "error")
-        return redirect(back)
-    change = attendance.grant_exception if action == "grant" else attendance.withdraw_exception
-    try:
-        change(
-            db.session,
-            current_curriculum(),
-            enrolment,
-            reason=form.reason.data or "",
-            actor_id=current_user.id,
-            now=current_time(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.commit()
-        flash(
-            _("The attendance exception is granted for %(name)s.", name=enrolment.user.name)
-            if action == "grant"
-            else _("The attendance exception is withdrawn for %(name)s.", name=enrolment.user.name),
-            "success",
-        )
-    return redirect(back)
+    name = enrolment.user.name
+    grant = action == "grant"
+    return _reasoned_change(
+        ReasonForm(),
+        url_for(".learner", cohort_id=found.id, enrolment_id=enrolment.id),
+        attendance.grant_exception if grant else attendance.withdraw_exception,
+        enrolment,
+        done=_("The attendance exception is granted for %(name)s.", name=name)
+        if grant
+        else _("The attendance exception is withdrawn for %(name)s.", name=name),
+    )

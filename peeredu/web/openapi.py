@@ -127,7 +127,8 @@ SCHEMAS: dict[str, Any] = {
                 **_nullable({"type": "integer"}),
                 "minimum": 0,
                 "maximum": 100,
-                "description": "Attendance on the class days held so far; null before any.",
+                "description": "Days present as a share of the cohort's planned class days "
+                "(cancelled days left out), rounded down; null when none is planned.",
             },
             "certificate_status": _enum(
                 PARTICIPANT_CERTIFICATE_STATUSES, "Whether a certificate was issued, and stands."

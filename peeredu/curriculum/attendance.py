@@ -325,6 +325,29 @@ def exception_for(session: Session, enrolment_id: int) -> AttendanceException | 
     )
 
 
+def _exception_changed(
+    session: Session,
+    enrolment: Enrolment,
+    change: str,
+    reason: str,
+    *,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    # HR systems sync by "updated since": an exception is a change of the enrolment.
+    enrolment.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=f"attendance.exception.{change}",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        detail=f"reason={reason}",
+        now=now,
+    )
+
+
 def grant_exception(
     session: Session,
     curriculum: Curriculum,
@@ -344,17 +367,7 @@ def grant_exception(
         enrolment_id=enrolment.id, reason=reason, granted_at=now, granted_by_id=actor_id
     )
     session.add(granted)
-    enrolment.updated_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="attendance.exception.grant",
-        object_type="enrolment",
-        object_id=enrolment.id,
-        detail=f"reason={reason}",
-        now=now,
-    )
+    _exception_changed(session, enrolment, "grant", reason, actor_id=actor_id, now=now)
     certification.settle(session, curriculum, [enrolment.id], now=now)
     return granted
 
@@ -374,14 +387,4 @@ def withdraw_exception(
     if granted is None:
         raise DomainError(N_("%(name)s has no attendance exception."), name=enrolment.user.name)
     session.delete(granted)
-    enrolment.updated_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="attendance.exception.withdraw",
-        object_type="enrolment",
-        object_id=enrolment.id,
-        detail=f"reason={reason}",
-        now=now,
-    )
+    _exception_changed(session, enrolment, "withdraw", reason, actor_id=actor_id, now=now)

@@ -48,6 +48,7 @@ def give_feedback(
     met = decision != ReviewDecision.NOT_YET.value
     services.save_review(
         session,
+        current_curriculum(),
         assignment,
         version,
         teacher_id=teacher_id,

@@ -71,9 +71,29 @@ def app_overrides(live_port: int) -> dict[str, Any]:
     return {"BASE_URL": f"http://127.0.0.1:{live_port}"}
 
 
+def _buffered(app: Flask) -> Any:
+    """The app, its answers read to the end and closed before the server writes them.
+
+    Werkzeug's development server closes a response only after draining the socket; when the
+    browser has already hung up (a page left while a script was loading), the drain raises and
+    the static file stays open, a ResourceWarning that fails a random test under load.
+    """
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app: Flask, live_port: int) -> Iterator[str]:
-    server: BaseWSGIServer = make_server("127.0.0.1", live_port, app, threaded=True)
+    server: BaseWSGIServer = make_server("127.0.0.1", live_port, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{live_port}"

@@ -24,7 +24,7 @@ from peeredu.curriculum.records import (
     AttendanceStatus,
     ClassDay,
 )
-from peeredu.db import local_date
+from peeredu.db import local_date, lock
 from peeredu.errors import N_, DomainError
 
 # -- Class days -----------------------------------------------------------------------------
@@ -242,6 +242,9 @@ def register(
     A day is registered on its date or later, never before; a form with nothing chosen is
     refused. The learners whose attendance changed have their certificate settled.
     """
+    # Two teachers saving the same day at once: the second waits, then sees the first's rows
+    # (without the lock both would insert the same learner's row on PostgreSQL).
+    lock(session, class_day)
     _require_open(class_day)
     if class_day.date > local_date(now):
         raise DomainError(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from peeredu import demo
-from peeredu.accounts.models import Cohort, Enrolment
+from peeredu.accounts.models import Cohort, Enrolment, User
 from peeredu.certification import services as certification
 from peeredu.certification.models import Certificate
 from peeredu.curriculum import records
 from peeredu.db import utcnow
-from peeredu.extensions import current_curriculum, db
+from peeredu.extensions import current_assignments, current_curriculum, db
+from peeredu.reflections import services as reflection_services
+from peeredu.reflections.models import ReflectionStatus
 from tests.cli.test_commands import row_counts, run
 from tests.web.test_issuing import (
     P,
@@ -86,3 +88,54 @@ def test_reconcile_issues_what_is_due_and_only_lists_what_no_longer_holds(
     with app.app_context():
         # Listed, never revoked: an admin decides.
         assert certification.certificate_of(db.session, learner.enrolment_id).valid
+
+
+def test_reopening_an_approved_module_lets_the_learner_revise_and_resubmit(app):
+    """The demo's Maria had her first reflection approved; her teacher reopens the module."""
+    assert run(app, "demo", "seed").exit_code == 0
+    with app.app_context():
+        session, curriculum = db.session, current_curriculum()
+        assignments = current_assignments()
+        maria = session.scalar(select(User).where(User.email == f"peer@{demo.DEMO_DOMAIN}"))
+        enrolment = maria.enrolments[0]
+        slug = curriculum.modules_for(enrolment.track)[0].slug
+        assignment = assignments.for_module(slug)
+        reflection = reflection_services.find_reflection(session, enrolment.id, assignment.slug)
+        assert reflection.status is ReflectionStatus.APPROVED
+        teacher = session.scalar(select(User).where(User.email == f"underviser@{demo.DEMO_DOMAIN}"))
+        reflection_services.reopen_module(
+            session,
+            curriculum,
+            enrolment,
+            slug,
+            reason="Skal uddybes",
+            actor_id=teacher.id,
+            now=utcnow(),
+        )
+        session.commit()
+        assert slug not in records.completions_by_enrolment(session, [enrolment.id])[enrolment.id]
+        assert reflection.status is ReflectionStatus.REVISION
+        # The draft starts from the approved text, and can be saved and submitted again.
+        reflection_services.save_draft(
+            session,
+            assignment,
+            reflection,
+            text=reflection.draft_text + " Og en tilføjelse.",
+            fields=reflection.draft_fields,
+            expected_version=reflection.draft_version,
+            now=utcnow(),
+        )
+        version = reflection_services.submit(
+            session,
+            curriculum,
+            assignment,
+            reflection,
+            text=reflection.draft_text,
+            fields=reflection.draft_fields,
+            expected_version=reflection.draft_version,
+            checklist_confirmed=True,
+            extension=None,
+            now=utcnow(),
+        )
+        session.commit()
+        assert version.number == 2 and reflection.status is ReflectionStatus.SUBMITTED

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from peeredu.accounts.models import Enrolment
 from peeredu.certification.models import Certificate
 from peeredu.curriculum import attendance, progress
-from peeredu.curriculum.records import AttendanceStatus, ClassDay
+from peeredu.curriculum.records import Attendance, AttendanceStatus, ClassDay
 from peeredu.extensions import current_curriculum, db
 from tests.conftest import BoundCrowd
 from tests.web.test_issuing import (
@@ -77,3 +77,34 @@ def test_two_final_events_at_once_issue_exactly_one_certificate(
     with app.app_context():
         issued = db.session.scalar(select(func.count()).select_from(Certificate))
         assert issued == 1
+
+
+def register_day(session: Session, day_id: int, statuses: dict[int, str], actor: int) -> int:
+    return attendance.register(
+        session,
+        current_curriculum(),
+        session.get(ClassDay, day_id),
+        statuses,
+        actor_id=actor,
+        now=REGISTERED,
+    )
+
+
+def test_two_teachers_registering_one_day_at_once_keep_one_row_per_learner(
+    app: Flask,
+    learner: Learner,  # noqa: F811
+    crowd: BoundCrowd,
+):
+    day = learner.day_ids[0]
+    outcomes = crowd.run(
+        register_day,
+        [
+            (day, {learner.enrolment_id: "present"}, learner.teacher_id),
+            (day, {learner.enrolment_id: "absent"}, learner.teacher_id),
+        ]
+        * 3,
+    )
+    assert not outcomes.errors, outcomes.errors
+    with app.app_context():
+        rows = db.session.scalars(select(Attendance).where(Attendance.class_day_id == day)).all()
+        assert len(rows) == 1

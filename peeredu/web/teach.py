@@ -109,7 +109,7 @@ def cohort(cohort_id: int) -> str:
     found = _taught_cohort_or_404(cohort_id)
     track = _track_filter()
     matrix = cohort_matrix(
-        db.session, current_curriculum(), found, track=track, today=current_time().date()
+        db.session, current_curriculum(), found, track=track, today=local_date(current_time())
     )
     return render_template(
         "teach/cohort.html",
@@ -125,7 +125,11 @@ def cohort(cohort_id: int) -> str:
 def cohort_csv(cohort_id: int) -> Response:
     found = _taught_cohort_or_404(cohort_id)
     matrix = cohort_matrix(
-        db.session, current_curriculum(), found, track=_track_filter(), today=current_time().date()
+        db.session,
+        current_curriculum(),
+        found,
+        track=_track_filter(),
+        today=local_date(current_time()),
     )
     lines = matrix_csv(
         matrix,
@@ -276,7 +280,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
         curriculum,
         enrolment,
         completions,
-        started=attendance.modules_taught(db.session, found.id, today=current_time().date()),
+        started=attendance.modules_taught(db.session, found.id, today=local_date(current_time())),
     )
     return render_template(
         "teach/learner.html",

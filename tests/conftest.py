@@ -28,7 +28,9 @@ from sqlalchemy import text
 from werkzeug.test import TestResponse
 
 from peeredu import create_app, outbox
-from peeredu.extensions import Database, mailer
+from peeredu.accounts.models import Cohort, Role
+from peeredu.curriculum import attendance
+from peeredu.extensions import Database, current_curriculum, db, mailer
 from peeredu.models import metadata
 from tests.concurrency import Crowd, Operation, Outcomes
 from tests.factories import Factory
@@ -251,6 +253,29 @@ class Clock:
 def clock() -> Clock:
     """Two days into the factory's cohort (2027-02-01): its first two class days are held."""
     return Clock(datetime(2027, 2, 3, 18, 0, tzinfo=UTC))
+
+
+@dataclass
+class Learner:
+    """A peer-track learner in the factory's cohort, with its 16 class days planned."""
+
+    enrolment_id: int
+    teacher_id: int
+    day_ids: list[int]  # the planned class days, in date order
+
+
+@pytest.fixture
+def learner(app: Flask, make: Factory) -> Learner:
+    teacher = make.user(Role.TEACHER)
+    cohort = make.cohort(teachers=(teacher,))
+    enrolment = make.enrolment(make.user(), cohort, make.organisation())
+    with app.app_context():
+        days = attendance.plan_class_days(
+            db.session, current_curriculum(), db.session.get(Cohort, cohort.id), actor_id=1
+        )
+        db.session.commit()
+        assert len(days) == 16
+        return Learner(enrolment.id, teacher.id, [d.id for d in days])
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def add_class_day(
     return class_day
 
 
-def _cohort_enrolment_ids(session: Session, cohort_id: int) -> list[int]:
+def cohort_enrolment_ids(session: Session, cohort_id: int) -> list[int]:
     return list(session.scalars(select(Enrolment.id).where(Enrolment.cohort_id == cohort_id)))
 
 
@@ -117,9 +117,7 @@ def _day_changed(
         detail=detail,
         now=now,
     )
-    certification.settle(
-        session, curriculum, _cohort_enrolment_ids(session, day.cohort_id), now=now
-    )
+    certification.settle(session, curriculum, cohort_enrolment_ids(session, day.cohort_id), now=now)
 
 
 def move_class_day(
@@ -253,7 +251,7 @@ def register(
         )
     if not statuses:
         raise DomainError(N_("Choose present or absent for at least one learner."))
-    enrolled = set(_cohort_enrolment_ids(session, class_day.cohort_id))
+    enrolled = set(cohort_enrolment_ids(session, class_day.cohort_id))
     if set(statuses) - enrolled:
         raise DomainError(N_("Attendance can only be registered for the cohort's learners."))
     try:

@@ -197,7 +197,7 @@ def days(cohort_id: int) -> str | BaseResponse:
         cohort=found,
         days=attendance.class_days(db.session, found.id),
         registered=attendance.registration_counts(db.session, found.id),
-        learner_count=len(cohort_enrolments(db.session, found.id)),
+        learner_count=len(attendance.cohort_enrolment_ids(db.session, found.id)),
         today=local_date(current_time()),
         move_form=MoveDayForm(),
         form=form,

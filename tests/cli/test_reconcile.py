@@ -18,7 +18,6 @@ from tests.web.test_issuing import (
     P,
     attend,
     complete,
-    learner,  # noqa: F401 (the fixture)
 )
 
 
@@ -46,7 +45,7 @@ def test_the_demo_tells_a_true_story(app):
 
 def test_reconcile_issues_what_is_due_and_only_lists_what_no_longer_holds(
     app,
-    learner,  # noqa: F811
+    learner,
 ):
     with app.app_context():
         session, curriculum = db.session, current_curriculum()

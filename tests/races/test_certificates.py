@@ -20,13 +20,11 @@ from peeredu.certification.models import Certificate
 from peeredu.curriculum import attendance, progress
 from peeredu.curriculum.records import Attendance, AttendanceStatus, ClassDay
 from peeredu.extensions import current_curriculum, db
-from tests.conftest import BoundCrowd
+from tests.conftest import BoundCrowd, Learner
 from tests.web.test_issuing import (
     NOW,
-    Learner,
     attend,
     complete,
-    learner,  # noqa: F401 (the fixture)
 )
 
 REGISTERED = datetime(2027, 6, 1, 13, 0, tzinfo=UTC)
@@ -55,7 +53,7 @@ def final_event(session: Session, kind: str, enrolment_id: int, value: int, acto
 @pytest.mark.parametrize("round_", range(4))
 def test_two_final_events_at_once_issue_exactly_one_certificate(
     app: Flask,
-    learner: Learner,  # noqa: F811
+    learner: Learner,
     crowd: BoundCrowd,
     round_: int,
 ):
@@ -92,7 +90,7 @@ def register_day(session: Session, day_id: int, statuses: dict[int, str], actor:
 
 def test_two_teachers_registering_one_day_at_once_keep_one_row_per_learner(
     app: Flask,
-    learner: Learner,  # noqa: F811
+    learner: Learner,
     crowd: BoundCrowd,
 ):
     day = learner.day_ids[0]

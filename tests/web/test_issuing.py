@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peeredu.accounts.models import Enrolment, Role
+from peeredu.accounts.models import Enrolment
 from peeredu.certification import services as certification
 from peeredu.certification.models import Certificate
 from peeredu.curriculum import attendance, progress
@@ -27,31 +25,11 @@ from peeredu.curriculum.content import Curriculum
 from peeredu.curriculum.records import AttendanceStatus, ClassDay
 from peeredu.extensions import current_curriculum, db
 from peeredu.reflections import services as reflections
+from tests.conftest import Learner
 
 PACKAGE = Path(__file__).resolve().parents[2] / "peeredu"
 # After the factory's cohort (2027-02-01 + 16 weeks): every class day can be registered.
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class Learner:
-    enrolment_id: int
-    teacher_id: int
-    day_ids: list[int]  # the 16 planned class days, in date order
-
-
-@pytest.fixture
-def learner(app: Flask, make) -> Learner:
-    teacher = make.user(Role.TEACHER)
-    cohort = make.cohort(teachers=(teacher,))
-    enrolment = make.enrolment(make.user(), cohort, make.organisation())
-    with app.app_context():
-        days = attendance.plan_class_days(
-            db.session, current_curriculum(), db.session.get(type(cohort), cohort.id), actor_id=1
-        )
-        db.session.commit()
-        assert len(days) == 16
-        return Learner(enrolment.id, teacher.id, [d.id for d in days])
 
 
 def _enrolment(session: Session, learner: Learner) -> Enrolment:

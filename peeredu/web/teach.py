@@ -35,14 +35,14 @@ from peeredu.curriculum import attendance, progress, records
 from peeredu.curriculum.progress import ModuleStatus
 from peeredu.curriculum.records import AttendanceStatus, ClassDay
 from peeredu.db import local_date
-from peeredu.errors import DomainError
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
 from peeredu.reflections import services as reflections
 from peeredu.reports import reviews
 from peeredu.reports.cohort import cohort_enrolments, cohort_matrix, matrix_csv
-from peeredu.web.forms import Form, ReasonForm, domain_message, show_domain_error
+from peeredu.web.forms import Form, ReasonForm
 from peeredu.web.guards import guard
 from peeredu.web.labels import label
+from peeredu.web.lifecycle import found_or_404, perform, record_apart
 
 
 class ClassDayForm(Form):
@@ -87,17 +87,15 @@ def build_blueprint() -> Blueprint:
 
 
 def _taught_cohort_or_404(cohort_id: int) -> Cohort:
-    found = db.session.get(Cohort, cohort_id)
-    if found is None or not permissions.teaches_cohort(db.session, current_user, found.id):
-        abort(404)
-    return found
+    return found_or_404(
+        Cohort,
+        cohort_id,
+        visible=lambda c: permissions.teaches_cohort(db.session, current_user, c.id),
+    )
 
 
 def _enrolment_in(cohort_: Cohort, enrolment_id: int) -> Enrolment:
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.cohort_id != cohort_.id:
-        abort(404)
-    return enrolment
+    return found_or_404(Enrolment, enrolment_id, visible=lambda e: e.cohort_id == cohort_.id)
 
 
 def _track_filter() -> Track | None:
@@ -145,9 +143,8 @@ def cohort_csv(cohort_id: int) -> Response:
         status_text={status: label(status) for status in ModuleStatus},
         track_text={track: label(track) for track in Track},
     )
-    # A GET reads; the log row gets a writing transaction of its own (as the HR export's).
-    with db.writing_apart() as session:
-        audit.record(
+    record_apart(
+        lambda session: audit.record(
             session,
             actor_id=current_user.id,
             action="cohort.export",
@@ -155,6 +152,7 @@ def cohort_csv(cohort_id: int) -> Response:
             object_id=found.id,
             detail=f"format=csv rows={len(matrix.rows)}",
         )
+    )
     filename = f"overblik-{found.id}.csv"
     return Response(
         stream_with_context(lines),
@@ -174,24 +172,20 @@ def days(cohort_id: int) -> str | BaseResponse:
     found = _taught_cohort_or_404(cohort_id)
     form = ClassDayForm()
     form.module.choices = _module_choices()
-    if form.validate_on_submit():
-        try:
-            attendance.add_class_day(
-                db.session,
-                current_curriculum(),
-                found,
-                day=form.date.data,
-                topic=form.topic.data or "",
-                module_slug=form.module.data or None,
-                actor_id=current_user.id,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("The class day is added."), "success")
-            return redirect(url_for(".days", cohort_id=found.id))
+    if form.validate_on_submit() and perform(
+        lambda session: attendance.add_class_day(
+            session,
+            current_curriculum(),
+            found,
+            day=form.date.data,
+            topic=form.topic.data or "",
+            module_slug=form.module.data or None,
+            actor_id=current_user.id,
+        ),
+        form=form,
+        done=_("The class day is added."),
+    ):
+        return redirect(url_for(".days", cohort_id=found.id))
     return render_template(
         "teach/days.html",
         cohort=found,
@@ -211,24 +205,18 @@ def plan_days(cohort_id: int) -> BaseResponse:
     found = _taught_cohort_or_404(cohort_id)
     if not Form().validate_on_submit():
         abort(400)
-    try:
-        created = attendance.plan_class_days(
-            db.session, current_curriculum(), found, actor_id=current_user.id
+    planned = perform(
+        lambda session: attendance.plan_class_days(
+            session, current_curriculum(), found, actor_id=current_user.id
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.commit()
-        flash(_("%(count)s class days are planned.", count=len(created)), "success")
+    )
+    if planned and planned.value is not None:
+        flash(_("%(count)s class days are planned.", count=len(planned.value)), "success")
     return redirect(url_for(".days", cohort_id=found.id))
 
 
 def _day_in(cohort_: Cohort, day_id: int) -> ClassDay:
-    day = db.session.get(ClassDay, day_id)
-    if day is None or day.cohort_id != cohort_.id:
-        abort(404)
-    return day
+    return found_or_404(ClassDay, day_id, visible=lambda d: d.cohort_id == cohort_.id)
 
 
 def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
@@ -242,21 +230,17 @@ def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
             for e in learners
             if request.form.get(f"status-{e.id}")
         }
-        try:
-            attendance.register(
-                db.session,
+        if perform(
+            lambda session: attendance.register(
+                session,
                 current_curriculum(),
                 day,
                 chosen,
                 actor_id=current_user.id,
                 now=current_time(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(domain_message(error), "error")
-        else:
-            db.commit()
-            flash(_("Attendance is saved."), "success")
+            ),
+            done=_("Attendance is saved."),
+        ):
             return redirect(url_for(".days", cohort_id=found.id))
     return render_template(
         "teach/attendance.html",
@@ -319,22 +303,18 @@ def _reasoned_change(
     if not form.validate_on_submit():
         flash(incomplete or _("Write a short reason; it is kept in the log."), "error")
         return redirect(back)
-    try:
-        change(
-            db.session,
+    perform(
+        lambda session: change(
+            session,
             current_curriculum(),
             *args,
             reason=form.reason.data or "",
             actor_id=current_user.id,
             now=current_time(),
             **kwargs,
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.commit()
-        flash(done, "success")
+        ),
+        done=done,
+    )
     return redirect(back)
 
 

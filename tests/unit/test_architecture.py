@@ -52,3 +52,27 @@ def test_no_function_level_imports():
                     if isinstance(node, ast.Import | ast.ImportFrom):
                         offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert offenders == []
+
+
+def _calls_named(tree: ast.AST, name: str) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == name
+    ]
+
+
+def test_views_commit_only_through_the_lifecycle():
+    """One request lifecycle (web/lifecycle.py): no view commits or rolls back by hand."""
+    offenders = []
+    for path in (PACKAGE / "web").rglob("*.py"):
+        if path.name == "lifecycle.py":
+            continue
+        tree = ast.parse(path.read_text())
+        for name in ("commit", "rollback"):
+            offenders += [
+                f"{path.relative_to(PACKAGE)}:{line} {name}" for line in _calls_named(tree, name)
+            ]
+    assert offenders == []

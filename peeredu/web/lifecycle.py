@@ -1,0 +1,97 @@
+"""The one request lifecycle of peeredu's views: load, authorise, change, commit, say so.
+
+Every view follows the same steps, in this order (as Indico's request handlers do):
+
+1. **Load** what the URL names with :func:`found_or_404`: a row that does not exist and a row
+   the user may not see answer the same 404 (never 403: that would confirm it exists).
+2. **Authorise** with a named permission from ``peeredu.accounts.permissions``, passed as
+   ``visible=``, or by the blueprint's ``guard``.
+3. **Change** through :func:`perform`: it calls one domain function with the request's
+   session. A :class:`~peeredu.errors.DomainError` rolls everything back and is shown on the
+   form (or flashed); otherwise the request's work is committed once, and the view flashes,
+   redirects or signs in (side effects come after the commit).
+4. A **reading** request (GET) never writes on its own session; the few writes it makes (an
+   audit row "who read this") go through :func:`record_apart`, a short transaction of its own.
+
+Nothing else in ``peeredu.web`` commits (``tests/unit/test_architecture.py`` checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask import abort, flash
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+
+from peeredu.errors import DomainError, NotFound
+from peeredu.extensions import db
+from peeredu.web.forms import domain_message, show_domain_error
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What :func:`perform` did: true when the change was committed."""
+
+    value: T | None = None
+    error: DomainError | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is None
+
+
+def found_or_404(model: type[M], ident: Any, *, visible: Callable[[M], bool] | None = None) -> M:
+    """The row ``model[ident]`` of the request's session, or 404 if it is missing or not
+    ``visible`` to the user (a named permission, e.g. ``lambda c: teaches_cohort(...)``)."""
+    row = db.session.get(model, ident) if ident is not None else None
+    if row is None or (visible is not None and not visible(row)):
+        abort(404)
+    return row
+
+
+def perform(
+    change: Callable[[Session], T],
+    *,
+    form: FlaskForm | None = None,
+    done: str | None = None,
+) -> Outcome[T]:
+    """Run ``change(session)`` as the request's one unit of work.
+
+    On a ``DomainError`` nothing is kept: the session rolls back and the message goes on
+    ``form`` (on the field it names) or, without a form, into a flashed message. A
+    ``NotFound`` answers 404. Otherwise the work is committed, ``done`` is flashed, and the
+    change's return value is handed back for the view's redirect or page.
+    """
+    session = db.session
+    try:
+        value = change(session)
+    except NotFound:
+        session.rollback()
+        abort(404)
+    except DomainError as error:
+        session.rollback()
+        if form is not None:
+            show_domain_error(form, error)
+        else:
+            flash(domain_message(error), "error")
+        return Outcome(error=error)
+    session.commit()
+    if done:
+        flash(done, "success")
+    return Outcome(value=value)
+
+
+def record_apart(write: Callable[[Session], T]) -> T:
+    """A write made by a reading request (an audit row, a token's last use), in a short
+    writing transaction of its own, committed at once.
+
+    On SQLite a reading transaction cannot safely turn into a writing one ("database is
+    locked" is not covered by busy_timeout), and a GET's own session never commits.
+    """
+    with db.writing_apart() as session:
+        return write(session)

@@ -9,13 +9,24 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard peeredu/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install browser run test lint test-sqlite test-postgres i18n-extract i18n-update i18n-check clean bench bench-markdown
+.PHONY: install lock browser run test lint typecheck test-sqlite test-postgres i18n-extract i18n-update i18n-check clean bench bench-markdown
 
-$(STAMP): pyproject.toml
+# Exact versions with hashes from requirements.lock (the app and its test tools); the ranges
+# stay in pyproject.toml. `make lock` refreshes the lock file after a change of the ranges.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+LOCK_TOOL := $(VENV)/bin/pip-compile
+$(LOCK_TOOL):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip-tools
+lock: $(LOCK_TOOL)
+	$(LOCK_TOOL) --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --extra test \
+		-o requirements.lock pyproject.toml
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy --statistics -i $< -o $@
@@ -37,7 +48,7 @@ run: install
 # The suite runs on SQLite, then again on PostgreSQL when one answers (or is named by
 # PEEREDU_TEST_DATABASE_URL). PEEREDU_REQUIRE_POSTGRES=1 (set by .ci/run) makes a missing
 # PostgreSQL a failure instead of a skipped run.
-test: install lint test-sqlite test-postgres
+test: install lint typecheck test-sqlite test-postgres
 
 # The browser tests (tests/browser) drive Debian's Chromium; install it when it is missing.
 # apt-get update only when the install fails without it.
@@ -52,6 +63,9 @@ browser:
 lint: install
 	$(BIN)/ruff check peeredu tests bench migrations
 	$(BIN)/ruff format --check peeredu tests bench migrations/env.py
+
+typecheck: install
+	$(BIN)/mypy
 
 test-sqlite: install browser
 	@echo "== Test suite on SQLite"

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from peeredu import outbox
 from peeredu.accounts.authentication import load_session_user
+from peeredu.accounts.models import User
 from peeredu.curriculum.content import Curriculum
 from peeredu.db import make_engine, make_sessionmaker, utcnow
 from peeredu.reflections.definitions import AssignmentSet
@@ -222,7 +223,7 @@ login_manager = LoginManager()
 
 
 @login_manager.user_loader
-def _load_user(session_id: str):  # type: ignore[no-untyped-def]
+def _load_user(session_id: str) -> User | None:
     return load_session_user(db.session, session_id)
 
 
@@ -252,4 +253,4 @@ def select_locale() -> str:
     locale = None
     if has_request_context():
         locale = current_user.locale if current_user.is_authenticated else session.get("locale")
-    return locale if locale in config["LOCALES"] else config["DEFAULT_LOCALE"]
+    return str(locale if locale in config["LOCALES"] else config["DEFAULT_LOCALE"])

@@ -11,8 +11,8 @@ from flask_babel.speaklater import LazyString
 from wtforms.fields.choices import SelectChoice
 
 from peeredu.accounts.models import EnrolmentStatus, OrganisationKind, Role, Track, WorkRole
-from peeredu.curriculum.attendance import AttendanceStatus
 from peeredu.curriculum.progress import ModuleStatus
+from peeredu.curriculum.records import AttendanceStatus
 from peeredu.reflections.models import ReflectionStatus, ReviewDecision
 
 LABELS: dict[enum.Enum, LazyString] = {

@@ -58,6 +58,6 @@ def database_unavailable(error: Exception) -> Response:
     db.discard()
     render_without_user()
     answer = current_app.handle_http_exception(ServiceUnavailable())
-    response = current_app.make_response(answer)  # type: ignore[arg-type]
+    response = current_app.make_response(answer)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -7,12 +7,13 @@ disclosed either.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from peeredu.accounts.models import Enrolment, Role, User, cohort_teachers, hr_scopes
+from peeredu.accounts.models import Enrolment, Role, Track, User, cohort_teachers, hr_scopes
 
 
 class Visitor(Protocol):
@@ -99,3 +100,26 @@ def can_view_enrolment(session: Session, visitor: Visitor | User, enrolment: Enr
         or teaches_cohort(session, visitor, enrolment.cohort_id)
         or hr_covers(session, visitor, enrolment.organisation_id)
     )
+
+
+def can_issue_certificate(session: Session, visitor: Visitor | User, enrolment: Enrolment) -> bool:
+    """Issue a certificate by exception: an admin, or a teacher of the learner's cohort."""
+    return is_admin(visitor) or teaches_cohort(session, visitor, enrolment.cohort_id)
+
+
+def can_revoke_certificate(visitor: Visitor | User) -> bool:
+    """Revoke an issued certificate: only an admin."""
+    return is_admin(visitor)
+
+
+def can_view_certificate(session: Session, visitor: Visitor | User, enrolment: Enrolment) -> bool:
+    """Read the PDF of a certificate issued for this enrolment: whoever may see its progress."""
+    return visitor.is_authenticated and can_view_enrolment(session, visitor, enrolment)
+
+
+def can_study_module(
+    visitor: Visitor | User, enrolment: Enrolment, tracks: Collection[Track]
+) -> bool:
+    """Read a module (or write its assignment) of this enrolment: the learner, if the module
+    is part of their track (``tracks`` are the module's)."""
+    return can_study(visitor, enrolment) and enrolment.track in tracks

@@ -4,8 +4,8 @@
   "use strict";
   var form = document.querySelector("form[data-autosave]");
   if (!form) { return; }
-  // Not form.action: the buttons named "action" shadow that property.
-  var target = form.getAttribute("action");
+  // Autosave has a URL of its own; the form's action is the "Save draft" button's.
+  var target = form.dataset.autosaveUrl;
   var statusBox = document.getElementById("autosave-status");
   var wordBox = document.getElementById("word-count");
   var DELAY = 2000;
@@ -33,11 +33,7 @@
     timer = setTimeout(save, ms);
   }
 
-  function body() {
-    var data = new FormData(form);
-    data.set("action", "autosave");
-    return data;
-  }
+  function body() { return new FormData(form); }
 
   function refreshToken() {
     return fetch(form.dataset.csrfUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })

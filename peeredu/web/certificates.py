@@ -6,6 +6,8 @@ issue date: nothing else can be learned from a code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     Response,
@@ -21,6 +23,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -29,13 +32,11 @@ from peeredu.accounts import permissions
 from peeredu.accounts.models import Enrolment
 from peeredu.certification import codes, pdf, services
 from peeredu.certification.models import Certificate
-from peeredu.db import utcnow
-from peeredu.errors import DomainError
-from peeredu.extensions import current_curriculum, db, limiter, login_manager
+from peeredu.extensions import current_curriculum, current_time, db, limiter, login_manager
 from peeredu.web.emails import absolute_url, queue_certificate_notice
-from peeredu.web.forms import Form, ReasonForm, domain_message
-from peeredu.web.guards import get_or_404
+from peeredu.web.forms import Form, ReasonForm
 from peeredu.web.labels import label
+from peeredu.web.lifecycle import found_or_404, perform
 from peeredu.web.redirects import safe_next
 
 
@@ -104,17 +105,15 @@ def verify_code(code: str) -> tuple[str, int]:
 # -- The PDF --------------------------------------------------------------------------------
 
 
-def _may_see(enrolment: Enrolment) -> bool:
-    return current_user.is_authenticated and permissions.can_view_enrolment(
-        db.session, current_user, enrolment
-    )
-
-
 def certificate_pdf(certificate_id: int) -> BaseResponse:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     certificate = services.certificate_with_holder(db.session, certificate_id)
-    if certificate is None or not _may_see(certificate.enrolment) or not certificate.valid:
+    if (
+        certificate is None
+        or not certificate.valid
+        or not permissions.can_view_certificate(db.session, current_user, certificate.enrolment)
+    ):
         abort(404)
     language = request.args.get("lang", "")
     if language not in current_app.config["LOCALES"]:
@@ -159,63 +158,53 @@ def certificate_text(certificate: Certificate, language: str) -> pdf.Certificate
 # -- Issuing by exception, revoking --------------------------------------------------------
 
 
+def _with_reason(change: Callable[[Session, str], object], *, done: str) -> None:
+    """Issuing and revoking need a reason: without one nothing happens and the form says so."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Write a short reason; it is kept in the log."), "error")
+        return
+    perform(lambda session: change(session, form.reason.data or ""), done=done)
+
+
 def issue(enrolment_id: int) -> BaseResponse:
     """A teacher of the cohort, or an admin, issues by exception with a reason."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    enrolment = get_or_404(Enrolment, enrolment_id)
-    if not (
-        permissions.is_admin(current_user)
-        or permissions.teaches_cohort(db.session, current_user, enrolment.cohort_id)
-    ):
-        abort(404)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Write a short reason; it is kept in the log."), "error")
-    else:
-        try:
-            services.issue_manually(
-                db.session,
-                current_curriculum(),
-                enrolment,
-                reason=form.reason.data or "",
-                actor_id=current_user.id,
-                now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(domain_message(error), "error")
-        else:
-            db.commit()
-            flash(_("The certificate is issued."), "success")
+    enrolment = found_or_404(
+        Enrolment,
+        enrolment_id,
+        visible=lambda e: permissions.can_issue_certificate(db.session, current_user, e),
+    )
+    _with_reason(
+        lambda session, reason: services.issue_manually(
+            session,
+            current_curriculum(),
+            enrolment,
+            reason=reason,
+            actor_id=current_user.id,
+            now=current_time(),
+        ),
+        done=_("The certificate is issued."),
+    )
     return redirect(safe_next(request.form.get("back"), url_for("peeredu.home.index")))
+
+
+def _revoke_and_tell(session: Session, certificate: Certificate, reason: str) -> None:
+    services.revoke(
+        session, certificate, reason=reason, actor_id=current_user.id, now=current_time()
+    )
+    queue_certificate_notice(session, certificate.enrolment.user, certificate, revoked=True)
 
 
 def revoke(certificate_id: int) -> BaseResponse:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not permissions.is_admin(current_user):
+    if not permissions.can_revoke_certificate(current_user):
         abort(404)
-    certificate = get_or_404(Certificate, certificate_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Write a short reason; it is kept in the log."), "error")
-    else:
-        try:
-            services.revoke(
-                db.session,
-                certificate,
-                reason=form.reason.data or "",
-                actor_id=current_user.id,
-                now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(domain_message(error), "error")
-        else:
-            queue_certificate_notice(
-                db.session, certificate.enrolment.user, certificate, revoked=True
-            )
-            db.commit()
-            flash(_("The certificate is revoked."), "success")
+    certificate = found_or_404(Certificate, certificate_id)
+    _with_reason(
+        lambda session, reason: _revoke_and_tell(session, certificate, reason),
+        done=_("The certificate is revoked."),
+    )
     return redirect(url_for("peeredu.admin.user_detail", user_id=certificate.enrolment.user_id))

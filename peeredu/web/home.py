@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from peeredu.accounts import permissions
-from peeredu.accounts.models import Cohort, Enrolment, cohort_teachers
+from peeredu.accounts.queries import enrolments_of
 from peeredu.certification import services as certificate_services
 from peeredu.certification.eligibility import eligibility
-from peeredu.curriculum import progress, records
+from peeredu.curriculum import records
 from peeredu.db import local_date
 from peeredu.extensions import current_curriculum, current_time, db
+from peeredu.reports.reviews import taught_cohorts
 from peeredu.web.learn import learner_progress
 
 
@@ -25,25 +24,13 @@ def build_blueprint() -> Blueprint:
 
 @login_required
 def index() -> str:
-    enrolments = db.session.scalars(
-        select(Enrolment)
-        .where(Enrolment.user_id == current_user.id)
-        .options(selectinload(Enrolment.cohort), selectinload(Enrolment.organisation))
-        .order_by(Enrolment.created_at.desc())
-    ).all()
+    enrolments = enrolments_of(db.session, current_user.id)
     taught = (
-        db.session.scalars(
-            select(Cohort)
-            .join(cohort_teachers)
-            .where(cohort_teachers.c.user_id == current_user.id)
-            .order_by(Cohort.start_date.desc())
-        ).all()
-        if permissions.is_teacher(current_user)
-        else []
+        taught_cohorts(db.session, current_user.id) if permissions.is_teacher(current_user) else []
     )
     ids = [e.id for e in enrolments]
     summaries = records.summaries(db.session, ids, today=local_date(current_time()))
-    completions = progress.completions_by_enrolment(db.session, ids)
+    completions = records.completions_by_enrolment(db.session, ids)
     curriculum = current_curriculum()
     return render_template(
         "home/index.html",
@@ -55,7 +42,7 @@ def index() -> str:
         certificates=certificate_services.certificates_by_enrolment(db.session, ids),
         progress=learner_progress(list(enrolments), completions),
         attendance=summaries,
-        course=current_curriculum().course,
+        course=curriculum.course,
         taught=taught,
         hr_organisations=current_user.hr_organisations if permissions.is_hr(current_user) else [],
     )

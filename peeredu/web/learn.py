@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -10,12 +10,13 @@ from werkzeug.wrappers import Response
 from peeredu.accounts import permissions
 from peeredu.accounts.models import Enrolment
 from peeredu.curriculum import attendance, progress
-from peeredu.db import utcnow
-from peeredu.errors import DomainError
-from peeredu.extensions import current_assignments, current_curriculum, db
+from peeredu.curriculum.content import LearningModule
+from peeredu.db import local_date
+from peeredu.extensions import current_assignments, current_curriculum, current_time, db
 from peeredu.reflections import services as reflection_services
 from peeredu.reflections.models import ReflectionStatus
-from peeredu.web.forms import Form, domain_message
+from peeredu.web.forms import Form
+from peeredu.web.lifecycle import found_or_404, perform
 
 
 def build_blueprint() -> Blueprint:
@@ -28,10 +29,17 @@ def build_blueprint() -> Blueprint:
 
 
 def own_enrolment_or_404(enrolment_id: int) -> Enrolment:
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None or not permissions.can_study(current_user, enrolment):
+    return found_or_404(
+        Enrolment, enrolment_id, visible=lambda e: permissions.can_study(current_user, e)
+    )
+
+
+def studied_module_or_404(enrolment: Enrolment, slug: str) -> LearningModule:
+    """The module ``slug`` of the learner's own track, or 404."""
+    found = current_curriculum().module(slug)
+    if found is None or not permissions.can_study_module(current_user, enrolment, found.tracks):
         abort(404)
-    return enrolment
+    return found
 
 
 def learner_progress(
@@ -40,7 +48,7 @@ def learner_progress(
     """Progress of each of the learner's enrolments, given their completions."""
     curriculum = current_curriculum()
     ids = [e.id for e in enrolments]
-    today = utcnow().date()
+    today = local_date(current_time())
     taught = {
         cohort_id: attendance.modules_taught(db.session, cohort_id, today=today)
         for cohort_id in {e.cohort_id for e in enrolments}
@@ -66,10 +74,7 @@ def awaiting(statuses: dict[str, ReflectionStatus]) -> set[str]:
 @login_required
 def module(enrolment_id: int, slug: str) -> str:
     enrolment = own_enrolment_or_404(enrolment_id)
-    curriculum = current_curriculum()
-    found = curriculum.module(slug)
-    if found is None or enrolment.track not in found.tracks:
-        abort(404)
+    found = studied_module_or_404(enrolment, slug)
     completions = progress.completions_by_enrolment(db.session, [enrolment.id])
     course = learner_progress([enrolment], completions)[enrolment.id]
     index = next(i for i, line in enumerate(course.lines) if line.module.slug == slug)
@@ -93,20 +98,16 @@ def mark_done(enrolment_id: int, slug: str) -> Response:
     enrolment = own_enrolment_or_404(enrolment_id)
     if not Form().validate_on_submit():
         abort(400)
-    try:
-        progress.mark_done(
-            db.session,
+    perform(
+        lambda session: progress.mark_done(
+            session,
             current_curriculum(),
             enrolment,
             slug,
             has_assignment=current_assignments().for_module(slug) is not None,
             actor_id=current_user.id,
-            now=utcnow(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.commit()
-        flash(_("Well done! The module is marked as completed."), "success")
+            now=current_time(),
+        ),
+        done=_("Well done! The module is marked as completed."),
+    )
     return redirect(url_for(".module", enrolment_id=enrolment.id, slug=slug))

@@ -95,3 +95,23 @@ def record_apart(write: Callable[[Session], T]) -> T:
     """
     with db.writing_apart() as session:
         return write(session)
+
+
+def outside_the_lock(work: Callable[[], T], *, form: FlaskForm | None = None) -> Outcome[T]:
+    """Slow work that needs no database (rendering Markdown), done between two transactions
+    of a writing request.
+
+    What the request wrote so far is committed first, so that on SQLite, where a writing
+    transaction holds the lock for every writer, nobody waits for the work. A
+    ``DomainError`` it raises (text beyond what may be rendered) is shown as :func:`perform`
+    shows one.
+    """
+    db.session.commit()
+    try:
+        return Outcome(value=work())
+    except DomainError as error:
+        if form is not None:
+            show_domain_error(form, error)
+        else:
+            flash(domain_message(error), "error")
+        return Outcome(error=error)

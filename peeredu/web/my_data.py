@@ -7,20 +7,24 @@ be deleted and what stays, and the person ticks a box to confirm.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from peeredu.accounts.permissions import Visitor
-from peeredu.db import utcnow
-from peeredu.extensions import current_assignments, current_curriculum, db
+from peeredu.db import local_date
+from peeredu.extensions import current_assignments, current_curriculum, current_time, db
 from peeredu.privacy import erase, export
 from peeredu.web.forms import Form
 from peeredu.web.guards import guard
+from peeredu.web.lifecycle import perform, record_apart
 
 
 class ConfirmForm(Form):
@@ -50,14 +54,16 @@ def index() -> str:
 
 def download() -> Response:
     """The ZIP (GET, so that it is an ordinary download link); never cached."""
-    now = utcnow()
+    now = current_time()
     archive = export.export_user(
         db.session, current_user, current_curriculum(), current_assignments(), translate=_, now=now
     )
-    # A GET reads; the audit event gets a short writing transaction of its own.
-    with db.writing_apart() as session:
-        export.record_export(session, current_user.id, actor_id=current_user.id, now=now)
-    filename = f"peeredu-data-{now.date().isoformat()}.zip"
+    record_apart(
+        lambda session: export.record_export(
+            session, current_user.id, actor_id=current_user.id, now=now
+        )
+    )
+    filename = f"peeredu-data-{local_date(now).isoformat()}.zip"
     return Response(
         archive,
         mimetype="application/zip",
@@ -68,31 +74,36 @@ def download() -> Response:
     )
 
 
-def delete_log() -> str | BaseResponse:
+def _confirmed_delete(
+    template: str, delete: Callable[[Session], int], done: Callable[[int], str]
+) -> str | BaseResponse:
+    """Ask first (a confirmation page with a box to tick); then delete and say how much."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        count = erase.delete_practice_log(
-            db.session, current_user, actor_id=current_user.id, now=utcnow()
-        )
-        db.commit()
-        flash(_("Your practice log is deleted (%(count)s notes).", count=count), "success")
-        return redirect(url_for(".index"))
-    return render_template(
-        "my_data/delete_log.html", form=form, holdings=erase.holdings(db.session, current_user)
+        deleted = perform(delete)
+        if deleted:
+            flash(done(deleted.value or 0), "success")
+            return redirect(url_for(".index"))
+    return render_template(template, form=form, holdings=erase.holdings(db.session, current_user))
+
+
+def delete_log() -> str | BaseResponse:
+    return _confirmed_delete(
+        "my_data/delete_log.html",
+        lambda session: erase.delete_practice_log(
+            session, current_user, actor_id=current_user.id, now=current_time()
+        ),
+        lambda count: _("Your practice log is deleted (%(count)s notes).", count=count),
     )
 
 
 def delete_reflections() -> str | BaseResponse:
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        result = erase.delete_reflections(
-            db.session, current_user, actor_id=current_user.id, now=utcnow()
-        )
-        db.commit()
-        flash(_("Your reflections are deleted (%(count)s).", count=result.total), "success")
-        return redirect(url_for(".index"))
-    return render_template(
+    return _confirmed_delete(
         "my_data/delete_reflections.html",
-        form=form,
-        holdings=erase.holdings(db.session, current_user),
+        lambda session: (
+            erase.delete_reflections(
+                session, current_user, actor_id=current_user.id, now=current_time()
+            ).total
+        ),
+        lambda count: _("Your reflections are deleted (%(count)s).", count=count),
     )

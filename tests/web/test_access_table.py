@@ -431,6 +431,24 @@ BOTH_TEACHERS = only("teacher", "other_teacher")
 EVERYONE_SIGNED_IN = only(*SIGNED_IN)
 
 
+def _overwriting(**more: str) -> Fill:
+    return lambda w: {"draft_version": "1", "text": "Overskrevet", **more}
+
+
+EDITOR_BUTTONS: dict[str, Fill] = {
+    "autosave": _overwriting(),
+    "save": _overwriting(),
+    "preview": _overwriting(),
+    "insert-note": lambda w: {"draft_version": "1", "text": "Overskrevet", "note": str(w.note_id)},
+    "submit": _overwriting(anonymised="y", own_choice="y"),
+    "keep-mine": _overwriting(other_version="1", stash="1"),
+    "keep-both": _overwriting(other_version="1", stash="1"),
+    "keep-other": lambda w: {"stash": "1"},
+    "revise": lambda w: {},
+    "flag": lambda w: {"flagged": "1"},
+}
+
+
 def c1(w: World) -> dict[str, Any]:
     return {"cohort_id": w.cohort_1}
 
@@ -516,6 +534,17 @@ TABLE: tuple[Route, ...] = (
         get=OWNER,
         post=OWNER_POST,
         form=lambda w: {"action": "save", "draft_version": "1", "text": "Overskrevet"},
+    ),
+    # The editor's buttons, each at a URL of its own; the form is what would act if allowed.
+    *(
+        Route(
+            f"/learn/<int:enrolment_id>/assignments/<slug>/{button}",
+            f"peeredu.reflect.{button.replace('-', '_')}",
+            fill=lambda w: {"enrolment_id": w.l1, "slug": w.draft_slug},
+            post=OWNER_POST,
+            form=form,
+        )
+        for button, form in EDITOR_BUTTONS.items()
     ),
     Route(
         "/learn/<int:enrolment_id>/log",

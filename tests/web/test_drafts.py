@@ -48,8 +48,9 @@ def count(app, model) -> int:
 
 
 def post(client, path, action, version, text, **extra):
-    data = {"action": action, "draft_version": version, **fill(extra.pop("assignment"), text)}
-    return client.submit(path, {**data, **extra}, token_page=path)
+    """Press the editor's button ``action`` (each posts to its own URL under the editor's)."""
+    data = {"draft_version": version, **fill(extra.pop("assignment"), text)}
+    return client.submit(f"{path}/{action}", {**data, **extra}, token_page=path)
 
 
 # -- Resent saves ----------------------------------------------------------------------------
@@ -58,14 +59,15 @@ def post(client, path, action, version, text, **extra):
 def test_a_resent_autosave_of_the_same_text_and_version_is_a_success(app, client, learner, first):
     path = url(learner, first)
     version = version_on_page(client, path)
-    body = {"action": "autosave", "draft_version": version, **fill(first, "Samme tekst")}
-    one = client.submit(path, body, token_page=path, headers=JSON)
-    two = client.submit(path, body, token_page=path, headers=JSON)  # the response was lost
+    body = {"draft_version": version, **fill(first, "Samme tekst")}
+    autosave = f"{path}/autosave"
+    one = client.submit(autosave, body, token_page=path, headers=JSON)
+    two = client.submit(autosave, body, token_page=path, headers=JSON)  # the response was lost
     assert (one.status_code, two.status_code) == (200, 200)
     assert one.json["draft_version"] == two.json["draft_version"] == int(version) + 1
     # A different text from the same old version is still a conflict.
     other = {**body, **fill(first, "Anden tekst")}
-    assert client.submit(path, other, token_page=path, headers=JSON).status_code == 409
+    assert client.submit(autosave, other, token_page=path, headers=JSON).status_code == 409
 
 
 # -- Two tabs --------------------------------------------------------------------------------
@@ -137,8 +139,8 @@ def test_two_tabs_both_texts_survive_a_reload_until_the_learner_chooses(
 def test_an_autosave_conflict_answers_both_texts_and_keeps_this_one(app, client, learner, first):
     path, stale = two_tabs(client, learner, first)
     response = client.submit(
-        path,
-        {"action": "autosave", "draft_version": stale, **fill(first, "Fane B skriver")},
+        f"{path}/autosave",
+        {"draft_version": stale, **fill(first, "Fane B skriver")},
         token_page=path,
         headers=JSON,
     )
@@ -149,8 +151,8 @@ def test_an_autosave_conflict_answers_both_texts_and_keeps_this_one(app, client,
         assert "Fane B skriver" in (kept.text + " ".join(kept.fields.values()))
     # The next autosave of the same window replaces its kept text (one per window).
     client.submit(
-        path,
-        {"action": "autosave", "draft_version": stale, **fill(first, "Fane B skriver mere")},
+        f"{path}/autosave",
+        {"draft_version": stale, **fill(first, "Fane B skriver mere")},
         token_page=path,
         headers=JSON,
     )
@@ -166,14 +168,12 @@ def test_a_post_without_the_text_field_changes_nothing(app, client, learner, fir
     post(client, path, "save", version_on_page(client, path), "Min kladde", assignment=first)
     version = version_on_page(client, path)
     for action in ("save", "submit", "keep-mine"):
-        response = client.submit(
-            path, {"action": action, "draft_version": version}, token_page=path
-        )
+        response = client.submit(f"{path}/{action}", {"draft_version": version}, token_page=path)
         assert response.status_code == 400
         assert "Din tekst kom ikke med formularen" in response.get_data(as_text=True)
         assert "Min kladde" in response.get_data(as_text=True)  # the editor shows the draft
     autosave = client.submit(
-        path, {"action": "autosave", "draft_version": version}, token_page=path, headers=JSON
+        f"{path}/autosave", {"draft_version": version}, token_page=path, headers=JSON
     )
     assert autosave.status_code == 400 and "formularen" in autosave.json["message"]
     assert saved_text(app, learner, first).startswith("Min kladde")
@@ -190,8 +190,8 @@ def test_nul_and_control_characters_are_removed_before_the_database(
     version = version_on_page(client, path)
     dirty = "Før\x00 efter\x01\x1f, tab\tlinje\nslut\r\n"
     response = client.submit(
-        path,
-        {"action": "autosave", "draft_version": version, **fill(first, dirty)},
+        f"{path}/autosave",
+        {"draft_version": version, **fill(first, dirty)},
         token_page=path,
         headers=JSON,
     )
@@ -199,8 +199,8 @@ def test_nul_and_control_characters_are_removed_before_the_database(
     assert saved_text(app, learner, first).startswith("Før efter, tab\tlinje\nslut\r\n")
     # The same text resent is the same draft (compared as the database keeps it).
     again = client.submit(
-        path,
-        {"action": "autosave", "draft_version": version, **fill(first, dirty)},
+        f"{path}/autosave",
+        {"draft_version": version, **fill(first, dirty)},
         token_page=path,
         headers=JSON,
     )
@@ -254,10 +254,11 @@ def race(requests: list[Any]) -> list[Any]:
     return results
 
 
-def press(client, path, data) -> Any:
-    """A button press, ready to send: the token is fetched now, the post sent later."""
+def press(client, path, action, data) -> Any:
+    """A press of the button ``action``, ready to send: the token is fetched now, the post
+    sent later."""
     token = client.csrf_token(path)
-    return lambda: client.post(path, data={"csrf_token": token, **data})
+    return lambda: client.post(f"{path}/{action}", data={"csrf_token": token, **data})
 
 
 def test_a_double_press_on_the_first_save_and_on_submit_gives_one_result(
@@ -275,8 +276,8 @@ def test_a_double_press_on_the_first_save_and_on_submit_gives_one_result(
     for assignment in assignments:
         path = url(learner, assignment)
         text = long_text(assignment.min_words)
-        data = {"action": "save", "draft_version": "0", **fill(assignment, text)}
-        responses = race([press(client, path, data), press(second, path, data)])
+        data = {"draft_version": "0", **fill(assignment, text)}
+        responses = race([press(client, path, "save", data), press(second, path, "save", data)])
         assert [r.status_code for r in responses] == [302, 302], assignment.slug
         with app.app_context():
             rows = db.session.scalars(
@@ -288,13 +289,12 @@ def test_a_double_press_on_the_first_save_and_on_submit_gives_one_result(
     path = url(learner, first)
     version = version_on_page(client, path)
     data = {
-        "action": "submit",
         "draft_version": version,
         "anonymised": "y",
         "own_choice": "y",
         **fill(first, long_text(first.min_words)),
     }
-    responses = race([press(client, path, data), press(second, path, data)])
+    responses = race([press(client, path, "submit", data), press(second, path, "submit", data)])
     assert [r.status_code for r in responses] == [302, 302]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ReflectionVersion)) <= 1

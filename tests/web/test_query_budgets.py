@@ -82,11 +82,12 @@ def _autosave(client: Client, focus: demo_national.FocusObjects) -> Callable[[],
     data = {
         "csrf_token": token.group(1),
         "draft_version": version.group(1),
-        "action": "autosave",
         "text": "Et udkast, der gemmes automatisk.",
         **{f"field-{key}": "Et udkast." for key in _field_keys(client, focus)},
     }
-    return lambda: client.post(path, data=data, headers={"Accept": "application/json"})
+    return lambda: client.post(
+        f"{path}/autosave", data=data, headers={"Accept": "application/json"}
+    )
 
 
 def _field_keys(client: Client, focus: demo_national.FocusObjects) -> list[str]:

@@ -58,13 +58,12 @@ def version_on_page(client, path) -> str:
 def submit_reflection(client, path, assignment, text, version, **kwargs):
     """Submit ``text`` with the checklist confirmed, as the editor's submit button does."""
     data = {
-        "action": "submit",
         "draft_version": version,
         "anonymised": "y",
         "own_choice": "y",
         **fill(assignment, text),
     }
-    return client.submit(path, data, token_page=path, **kwargs)
+    return client.submit(f"{path}/submit", data, token_page=path, **kwargs)
 
 
 def reflection_row(app, enrolment, assignment) -> Reflection:
@@ -103,8 +102,8 @@ def test_autosave_saves_and_reports_the_time(app, client, learner, first):
     path = url(learner, first)
     version = version_on_page(client, path)
     response = client.submit(
-        path,
-        {"action": "autosave", "draft_version": version, **fill(first, "Første tanker")},
+        f"{path}/autosave",
+        {"draft_version": version, **fill(first, "Første tanker")},
         token_page=path,
         headers={"Accept": "application/json"},
     )
@@ -118,13 +117,13 @@ def test_two_tabs_the_later_save_keeps_both_texts(app, client, learner, first):
     path = url(learner, first)
     stale = version_on_page(client, path)
     client.submit(
-        path,
-        {"action": "save", "draft_version": stale, **fill(first, "Tekst fra fane A")},
+        f"{path}/save",
+        {"draft_version": stale, **fill(first, "Tekst fra fane A")},
         token_page=path,
     )
     response = client.submit(
-        path,
-        {"action": "save", "draft_version": stale, **fill(first, "Tekst fra fane B")},
+        f"{path}/save",
+        {"draft_version": stale, **fill(first, "Tekst fra fane B")},
         token_page=path,
     )
     page = response.get_data(as_text=True)
@@ -135,8 +134,8 @@ def test_two_tabs_the_later_save_keeps_both_texts(app, client, learner, first):
     stored = row.draft_text if not first.guided else next(iter(row.draft_fields.values()))
     assert stored == "Tekst fra fane A"
     autosave = client.submit(
-        path,
-        {"action": "autosave", "draft_version": stale, **fill(first, "B igen")},
+        f"{path}/autosave",
+        {"draft_version": stale, **fill(first, "B igen")},
         token_page=path,
         headers={"Accept": "application/json"},
     )
@@ -147,9 +146,8 @@ def test_expired_csrf_token_keeps_the_posted_text(client, learner, first):
     path = url(learner, first)
     version = version_on_page(client, path)
     response = client.post(
-        path,
+        f"{path}/save",
         data={
-            "action": "save",
             "draft_version": version,
             "csrf_token": "stale",
             **fill(first, "Min lange tekst"),
@@ -168,8 +166,8 @@ def test_expired_session_stashes_the_text_until_the_learner_signs_in(
     version = version_on_page(client, path)
     signed_out = make_client()  # the same person after the session expired
     response = signed_out.post(
-        path,
-        data={"action": "save", "draft_version": version, **fill(first, "Skrevet før timeout")},
+        f"{path}/save",
+        data={"draft_version": version, **fill(first, "Skrevet før timeout")},
         headers={"Origin": "http://localhost"},
     )
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -182,9 +180,8 @@ def test_expired_session_stashes_the_text_until_the_learner_signs_in(
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(StashedText)) == 1
     saved = signed_out.submit(
-        path,
+        f"{path}/save",
         {
-            "action": "save",
             "stash": "1",
             "draft_version": version,
             **fill(first, "Skrevet før timeout"),
@@ -200,8 +197,8 @@ def test_expired_session_stashes_the_text_until_the_learner_signs_in(
 def test_a_forged_cross_site_post_is_not_stashed(app, client, learner, first, make_client):
     path = url(learner, first)
     response = make_client().post(
-        path,
-        data={"action": "save", **fill(first, "Angriberens tekst")},
+        f"{path}/save",
+        data={**fill(first, "Angriberens tekst")},
         headers={"Origin": "https://evil.example"},
     )
     assert response.status_code == 302
@@ -211,8 +208,8 @@ def test_a_forged_cross_site_post_is_not_stashed(app, client, learner, first, ma
 
 def test_autosave_after_sign_out_answers_401_and_stores_nothing(app, learner, first, make_client):
     response = make_client().post(
-        url(learner, first),
-        data={"action": "autosave", **fill(first, "x")},
+        f"{url(learner, first)}/autosave",
+        data={**fill(first, "x")},
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 401
@@ -226,8 +223,8 @@ def test_submit_checks_words_and_checklist_and_keeps_the_text(app, client, learn
     assert short.status_code == 422
     assert "For kort tekst" in short.get_data(as_text=True)
     unchecked = client.submit(
-        path,
-        {"action": "submit", "draft_version": version, **fill(first, long_text(first.min_words))},
+        f"{path}/submit",
+        {"draft_version": version, **fill(first, long_text(first.min_words))},
         token_page=path,
     )
     assert unchecked.status_code == 422
@@ -278,9 +275,8 @@ def test_cpr_number_gets_a_warning(client, learner, first):
     path = url(learner, first)
     version = version_on_page(client, path)
     response = client.submit(
-        path,
+        f"{path}/autosave",
         {
-            "action": "autosave",
             "draft_version": version,
             **fill(first, "Borgeren 010190-1234 sagde"),
         },
@@ -296,8 +292,8 @@ def test_preview_is_sanitised(client, learner, first):
     version = version_on_page(client, path)
     payload = "**fed** [klik](javascript:alert(1)) <script>alert(2)</script>"
     response = client.submit(
-        path,
-        {"action": "preview", "draft_version": version, **fill(first, payload)},
+        f"{path}/preview",
+        {"draft_version": version, **fill(first, payload)},
         token_page=path,
     )
     page = response.get_data(as_text=True)
@@ -308,7 +304,7 @@ def test_preview_is_sanitised(client, learner, first):
 
 def test_supervision_flag(app, client, learner, first):
     path = url(learner, first)
-    client.submit(path, {"action": "flag", "flagged": "1"}, token_page=path)
+    client.submit(f"{path}/flag", {"flagged": "1"}, token_page=path)
     assert reflection_row(app, learner, first).supervision_flag is True
     assert "Markeret til drøftelse i supervision" in client.get(path).get_data(as_text=True)
 
@@ -322,16 +318,20 @@ def test_practice_log_private_newest_first_and_insertable(
     page = client.get(log).get_data(as_text=True)
     assert page.index("Senere note") < page.index("Tidlig note")
 
+    # Pressing a note's button quotes the note into the draft, after what is written.
     path = url(learner, first)
     editor = client.get(path).get_data(as_text=True)
-    note_id = re.search(r'name="note" value="(\d+)"', editor).group(1)
+    button = re.search(r'formaction="([^"]+)" name="note" value="(\d+)"', editor)
+    action, note_id = button.groups()
     version = version_on_page(client, path)
     client.submit(
-        path, {"note": note_id, "draft_version": version, **fill(first, "Start")}, token_page=path
+        action, {"note": note_id, "draft_version": version, **fill(first, "Start")}, token_page=path
     )
-    assert "&gt; Senere note" in client.get(path).get_data(as_text=True) or "Senere note" in (
-        client.get(path).get_data(as_text=True)
-    )
+    row = reflection_row(app, learner, first)
+    draft = row.draft_fields[first.fields[0].key] if first.guided else row.draft_text
+    assert draft.startswith("Start\n\n") and draft.endswith("\n\n> Senere note\n"), draft
+    textarea = re.search(r"<textarea[^>]*data-draft[^>]*>([^<]*)</textarea>", client.get(path).text)
+    assert textarea and "&gt; Senere note" in textarea.group(1)
 
     # Nobody else sees the log, not even the cohort's teacher.
     teacher = make_client()
@@ -346,7 +346,7 @@ def test_other_people_get_404_on_the_editor(client, learner, first, make, make_c
     other.login("other@example.org", PASSWORD)
     path = url(learner, first)
     assert other.get(path).status_code == 404
-    response = other.submit(path, {"action": "save", "text": "x"}, token_page="/account")
+    response = other.submit(f"{path}/save", {"text": "x"}, token_page="/account")
     assert response.status_code == 404
 
 
@@ -383,7 +383,7 @@ def test_not_yet_approved_then_revise_and_resubmit(app, client, learner, first):
     page = client.get(path).get_data(as_text=True)
     assert "Ikke godkendt endnu" in page and "Godt begyndt, uddyb analysen" in page
 
-    client.submit(path, {"action": "revise"}, token_page=path)
+    client.submit(f"{path}/revise", {}, token_page=path)
     assert reflection_row(app, learner, first).status is ReflectionStatus.REVISION
     editor = client.get(path).get_data(as_text=True)
     assert "Version-et" in editor  # the new version starts from the previous text
@@ -396,3 +396,19 @@ def test_not_yet_approved_then_revise_and_resubmit(app, client, learner, first):
     assert numbers == [1, 2]
     page = client.get(path).get_data(as_text=True)
     assert "Version 2" in page and "Version 1" in page
+
+
+@pytest.mark.parametrize("action", ["save", "autosave"])
+def test_a_page_opened_before_the_buttons_had_urls_still_saves(app, client, learner, first, action):
+    """Such a page posts its ``action`` to the editor's own URL: the text must not be lost."""
+    path = url(learner, first)
+    version = version_on_page(client, path)
+    response = client.submit(
+        path,
+        {"action": action, "draft_version": version, **fill(first, "Fra en gammel side")},
+        token_page=path,
+        headers={"Accept": "application/json"} if action == "autosave" else {},
+    )
+    assert response.status_code == (200 if action == "autosave" else 302)
+    row = reflection_row(app, learner, first)
+    assert "Fra en gammel side" in (row.draft_text + " ".join(row.draft_fields.values()))

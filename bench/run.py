@@ -43,7 +43,7 @@ from sqlalchemy import select
 
 from peeredu import create_app, demo_national
 from peeredu.accounts.models import Enrolment, User
-from peeredu.cli import alembic_config
+from peeredu.cli.db import alembic_config
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
 

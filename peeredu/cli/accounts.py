@@ -32,21 +32,12 @@ users_group = Group("users", help="People who can sign in.")
     is_flag=True,
     help="Read the password from standard input instead of inviting by email later.",
 )
-def users_create(
-    email: str, name: str, roles: tuple[str, ...], locale: str, password_stdin: bool
-) -> None:
+def users_create(password_stdin: bool, **person: Any) -> None:
     """Create a user (with a password, or to be invited)."""
+    # The other options are create_user's arguments by name: email, name, roles, locale.
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with transaction({"password": "password-stdin", "roles": "role"}) as session:
-        user = services.create_user(
-            session,
-            email=email,
-            name=name,
-            roles=roles,
-            locale=locale,
-            password=password,
-            actor_id=None,
-        )
+        user = services.create_user(session, **person, password=password, actor_id=None)
     click.echo(f"Created user {user.email} ({', '.join(sorted(r.value for r in user.roles))}).")
 
 

@@ -41,11 +41,12 @@ import psycopg
 from alembic import command as alembic_command
 from sqlalchemy import select
 
-from peeredu import create_app, demo_national
+from bench import national
+from peeredu import create_app
 from peeredu.accounts.models import Enrolment, User
-from peeredu.cli import alembic_config
+from peeredu.cli.db import alembic_config
 from peeredu.db import utcnow
-from peeredu.extensions import current_assignments, current_curriculum, db
+from peeredu.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -74,7 +75,7 @@ def cache_key(scale: str) -> str:
     migrations = hashlib.sha256()
     for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
         migrations.update(path.read_bytes())
-    return f"{scale}_v{demo_national.SEEDER_VERSION}_{migrations.hexdigest()[:8]}"
+    return f"{scale}_v{national.SEEDER_VERSION}_{migrations.hexdigest()[:8]}"
 
 
 def _seed(url: str, scale: str) -> float:
@@ -82,15 +83,7 @@ def _seed(url: str, scale: str) -> float:
     alembic_command.upgrade(alembic_config(url), "head")
     app = create_app({"ENVIRONMENT": "development", "SECRET_KEY": SECRET, "DATABASE_URL": url})
     started = time.perf_counter()
-    with app.app_context():
-        demo_national.seed(
-            db.session,
-            current_curriculum(),
-            current_assignments(),
-            today=date.today(),
-            scale=demo_national.SCALES[scale],
-        )
-        db.session.commit()
+    national.seed_app(app, national.SCALES[scale], today=date.today())
     seconds = time.perf_counter() - started
     db.state(app).engine.dispose()
     return seconds
@@ -183,9 +176,9 @@ def find_focus(url: str, scale: str) -> Focus:
     app = create_app({"ENVIRONMENT": "development", "SECRET_KEY": SECRET, "DATABASE_URL": url})
     with app.app_context():
         session = db.session
-        found = demo_national.focus_objects(
+        found = national.focus_objects(
             session,
-            demo_national.SCALES[scale],
+            national.SCALES[scale],
             token_name=f"bench {time.time():.0f}",
             now=utcnow(),
         )
@@ -251,7 +244,7 @@ class Browser:
     def login(self, email: str) -> Browser:
         token = self.csrf("/login")
         body = urllib.parse.urlencode(
-            {"csrf_token": token, "email": email, "password": demo_national.PASSWORD}
+            {"csrf_token": token, "email": email, "password": national.PASSWORD}
         )
         status, _, _ = self.request("POST", "/login", body)
         assert status == 302, f"signing in as {email}: {status}"
@@ -501,7 +494,7 @@ def startup_seconds(url: str, runs: int = 3) -> dict[str, float]:
 
 def measure(url: str, scale: str, duration: int, connections: int) -> dict[str, Any]:
     focus = find_focus(url, scale)
-    logins = demo_national.focus_logins(demo_national.SCALES[scale])
+    logins = national.focus_logins(national.SCALES[scale])
     results: dict[str, Any] = {"pages": {}}
     with gunicorn(url) as (port, server):
         browsers = {
@@ -616,7 +609,7 @@ def table(results: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", choices=sorted(demo_national.SCALES), default="national")
+    parser.add_argument("--scale", choices=sorted(national.SCALES), default="national")
     parser.add_argument("--duration", type=int, default=10, help="seconds per page")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--databases", default="sqlite,postgresql")

@@ -5,7 +5,7 @@ import sys
 from flask.cli import FlaskGroup
 
 from peeredu import create_app
-from peeredu.cli import content_group
+from peeredu.cli.content import content_group
 from peeredu.config import ConfigError
 from peeredu.curriculum.content import ContentError
 

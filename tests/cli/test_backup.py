@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,15 @@ from peeredu.audit import AuditEvent
 from peeredu.backup import pg_dump_command
 from peeredu.extensions import Database, db
 
-# Another process, as a second app worker would be: commits audit rows until killed.
+# Another process, as a second app worker would be: commits audit rows until told to stop
+# (a line on its stdin), then says how many it wrote. It stops with a traceback, and exit
+# status 1, if a commit ever finds the database locked for longer than its busy timeout.
 WRITER = """
-import sqlite3, sys, time
+import select, sqlite3, sys
 connection = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
 connection.execute("PRAGMA busy_timeout=10000")
 n = 0
-while True:
+while not (n > 20 and select.select([sys.stdin], [], [], 0)[0]):
     connection.execute("BEGIN IMMEDIATE")
     connection.execute(
         "INSERT INTO audit_events (at, action, object_type, object_id, detail)"
@@ -35,6 +36,7 @@ while True:
     n += 1
     if n == 20:
         print("writing", flush=True)
+print("wrote", n, flush=True)
 """
 
 
@@ -78,21 +80,27 @@ def test_backup_while_another_process_keeps_writing(sqlite_app: Flask, tmp_path:
     add_events(app, 500)
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, database_file(app)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        assert writer.stdout is not None
+        assert writer.stdin is not None and writer.stdout is not None
         assert writer.stdout.readline().strip() == "writing"
         target = tmp_path / "copy.sqlite3"
         result = run(app, "backup", str(target))
-        time.sleep(0.2)
-        assert writer.poll() is None, "the writer was not held up by the backup"
+        # Told to stop only now: a writer held up past its busy timeout would have failed.
+        writer.stdin.write("stop\n")
+        writer.stdin.close()
+        report = writer.stdout.readline().split()
+        assert writer.wait() == 0, "the writer failed while the backup ran"
     finally:
-        writer.kill()
-        writer.wait()
-        if writer.stdout is not None:
-            writer.stdout.close()
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+        writer.stdout.close()
+    assert report[0] == "wrote"
+    written = int(report[1])
     assert result.exit_code == 0, result.output
     assert str(target) in result.output and "MB" in result.output
     assert "audit_events" in result.output
@@ -117,7 +125,9 @@ def test_backup_while_another_process_keeps_writing(sqlite_app: Flask, tmp_path:
     assert before == 500
     # A snapshot: the writer's rows up to some moment, with no gap.
     assert during >= 20 and sorted(numbers) == list(range(during))
-    assert count_in_app(app, "writer.row") > during
+    # The copy is a moment of the writer's work, which went on to the end and all landed.
+    assert during <= written
+    assert count_in_app(app, "writer.row") == written
 
 
 def test_an_existing_file_is_not_overwritten_without_force(

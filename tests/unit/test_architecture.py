@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "peeredu"
 # The only modules that may import Flask and its form libraries.
-WEB_LAYER = {"web", "extensions.py", "cli.py", "__init__.py", "__main__.py", "config.py"}
+WEB_LAYER = {"web", "extensions.py", "cli", "__init__.py", "__main__.py", "config.py"}
 HTTP_PACKAGES = (
     "flask",
     "flask_login",

@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from peeredu import create_app
-from peeredu.cli import alembic_config
+from peeredu.cli.db import alembic_config
 from peeredu.db import make_engine
 from peeredu.extensions import Database
 from peeredu.models import metadata

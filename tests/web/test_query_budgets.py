@@ -22,7 +22,8 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.test import TestResponse
 
-from peeredu import create_app, demo_national
+from bench import national
+from peeredu import create_app
 from peeredu.accounts.models import Enrolment, User
 from peeredu.certification.models import Certificate
 from peeredu.certification.services import eligibility_of
@@ -56,11 +57,9 @@ BUDGETS = {
 }
 
 
-def _focus(app: Flask, scale: demo_national.Scale) -> demo_national.FocusObjects:
+def _focus(app: Flask, scale: national.Scale) -> national.FocusObjects:
     with app.app_context():
-        focus = demo_national.focus_objects(
-            db.session, scale, token_name="budget test", now=utcnow()
-        )
+        focus = national.focus_objects(db.session, scale, token_name="budget test", now=utcnow())
         db.session.commit()
         return focus
 
@@ -68,12 +67,12 @@ def _focus(app: Flask, scale: demo_national.Scale) -> demo_national.FocusObjects
 def _login(app: Flask, email: str) -> Client:
     app.test_client_class = Client
     client: Client = app.test_client()  # type: ignore[assignment]
-    response = client.login(email, demo_national.PASSWORD)
+    response = client.login(email, national.PASSWORD)
     assert response.status_code == 302, f"could not sign in as {email}"
     return client
 
 
-def _autosave(client: Client, focus: demo_national.FocusObjects) -> Callable[[], TestResponse]:
+def _autosave(client: Client, focus: national.FocusObjects) -> Callable[[], TestResponse]:
     path = f"/learn/{focus.enrolment_id}/assignments/{focus.assignment_slug}"
     page = client.get(path).get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
@@ -90,15 +89,15 @@ def _autosave(client: Client, focus: demo_national.FocusObjects) -> Callable[[],
     )
 
 
-def _field_keys(client: Client, focus: demo_national.FocusObjects) -> list[str]:
+def _field_keys(client: Client, focus: national.FocusObjects) -> list[str]:
     with client.application.app_context():
         found = current_assignments().get(focus.assignment_slug)
         return [f.key for f in found.fields] if found else []
 
 
-def _requests(app: Flask, scale: demo_national.Scale) -> dict[str, Callable[[], TestResponse]]:
+def _requests(app: Flask, scale: national.Scale) -> dict[str, Callable[[], TestResponse]]:
     focus = _focus(app, scale)
-    logins = demo_national.focus_logins(scale)
+    logins = national.focus_logins(scale)
     learner = _login(app, logins.learner)
     teacher = _login(app, logins.teacher)
     hr = _login(app, logins.hr)
@@ -158,10 +157,10 @@ def _count(app: Flask, requests: dict[str, Callable[[], TestResponse]]) -> dict[
 @pytest.fixture
 def make_seeded(
     database_url: str, scratch_postgres: Any, smtp_server: Any, tmp_path: Path
-) -> Iterator[Callable[[demo_national.Scale], Flask]]:
+) -> Iterator[Callable[[national.Scale], Flask]]:
     engines = []
 
-    def make(scale: demo_national.Scale) -> Flask:
+    def make(scale: national.Scale) -> Flask:
         if scratch_postgres is not None:
             url = scratch_postgres()
         else:
@@ -171,7 +170,7 @@ def make_seeded(
         engines.append(engine)
         metadata.create_all(engine)
         with app.app_context():
-            demo_national.seed(
+            national.seed(
                 db.session, current_curriculum(), current_assignments(), today=TODAY, scale=scale
             )
             db.session.commit()
@@ -183,10 +182,10 @@ def make_seeded(
 
 
 def test_queries_per_request_do_not_grow_with_the_data(
-    make_seeded: Callable[[demo_national.Scale], Flask],
+    make_seeded: Callable[[national.Scale], Flask],
 ) -> None:
-    small = _count(app := make_seeded(demo_national.TINY), _requests(app, demo_national.TINY))
-    large = _count(app := make_seeded(demo_national.SMALL), _requests(app, demo_national.SMALL))
+    small = _count(app := make_seeded(national.TINY), _requests(app, national.TINY))
+    large = _count(app := make_seeded(national.SMALL), _requests(app, national.SMALL))
     problems = []
     for page, budget in BUDGETS.items():
         (n_small, _, _, _), (n_large, statements, _, lazy) = small[page], large[page]
@@ -207,13 +206,13 @@ def test_queries_per_request_do_not_grow_with_the_data(
 
 
 def test_seeded_data_renders_as_the_app_would_and_keeps_its_rules(
-    make_seeded: Callable[[demo_national.Scale], Flask],
+    make_seeded: Callable[[national.Scale], Flask],
 ) -> None:
     """The seeder composes HTML from pre-rendered paragraphs: it must equal a real render.
     Its focus people have the shapes the benchmark promises, and graduates are eligible."""
-    scale = demo_national.SMALL
+    scale = national.SMALL
     app = make_seeded(scale)
-    logins = demo_national.focus_logins(scale)
+    logins = national.focus_logins(scale)
     with app.app_context():
         session = db.session
         versions = session.scalars(select(ReflectionVersion).limit(60)).all()
@@ -237,6 +236,6 @@ def test_seeded_data_renders_as_the_app_would_and_keeps_its_rules(
             assert eligibility_of(session, curriculum, certificate.enrolment, now=utcnow()).eligible
         # Seeding again changes nothing.
         assert (
-            demo_national.seed(session, curriculum, current_assignments(), today=TODAY, scale=scale)
+            national.seed(session, curriculum, current_assignments(), today=TODAY, scale=scale)
             is None
         )

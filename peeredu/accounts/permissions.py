@@ -99,3 +99,11 @@ def can_view_enrolment(session: Session, visitor: Visitor | User, enrolment: Enr
         or teaches_cohort(session, visitor, enrolment.cohort_id)
         or hr_covers(session, visitor, enrolment.organisation_id)
     )
+
+
+def teaches_learner_in(
+    session: Session, visitor: Visitor | User, enrolment: Enrolment, cohort_id: int
+) -> bool:
+    """Act as the teacher of this learner at a cohort's address (set a due date): the
+    enrolment is in cohort ``cohort_id`` and the visitor teaches that cohort."""
+    return enrolment.cohort_id == cohort_id and teaches_cohort(session, visitor, cohort_id)

@@ -12,6 +12,8 @@ Every view follows the same steps, in this order (as Indico's request handlers d
    redirects or signs in (side effects come after the commit).
 4. A **reading** request (GET) never writes on its own session; the few writes it makes (an
    audit row "who read this") go through :func:`record_apart`, a short transaction of its own.
+   A page shown by either kind of request (a form shown again after a POST) records through
+   :func:`record_shown`.
 
 Nothing else in ``peeredu.web`` commits (``tests/unit/test_architecture.py`` checks it).
 """
@@ -22,12 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import abort, flash
+from flask import abort, flash, request
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from peeredu.errors import DomainError, NotFound
-from peeredu.extensions import db
+from peeredu.extensions import SAFE_METHODS, db
 from peeredu.web.forms import domain_message, show_domain_error
 
 T = TypeVar("T")
@@ -95,3 +97,20 @@ def record_apart(write: Callable[[Session], T]) -> T:
     """
     with db.writing_apart() as session:
         return write(session)
+
+
+def record_shown(write: Callable[[Session], T]) -> T:
+    """An audit write made by rendering a page that a GET or a POST may show (the review page
+    again after a refused save): apart from a reading request (:func:`record_apart`), and on a
+    writing request's own session, committed there.
+
+    A writing request's session holds SQLite's write lock from its first read, so a
+    transaction apart would wait for it; whatever the request changed was already committed
+    or rolled back by :func:`perform`.
+    """
+    if request.method in SAFE_METHODS:
+        return record_apart(write)
+    session = db.session
+    value = write(session)
+    session.commit()
+    return value

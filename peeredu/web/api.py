@@ -21,11 +21,9 @@ from werkzeug.wrappers import Response
 from peeredu.accounts.api_tokens import authenticate_token
 from peeredu.accounts.models import EnrolmentStatus
 from peeredu.certification.models import Certificate
-from peeredu.db import local_date
-from peeredu.extensions import csrf, current_curriculum, current_time, db, limiter
-from peeredu.reports import participants as reports
+from peeredu.extensions import csrf, current_time, db, limiter
 from peeredu.tokens import digest
-from peeredu.web import api_json, api_query, openapi
+from peeredu.web import api_json, api_query, hr_scope, openapi
 from peeredu.web.api_query import ApiError, Query
 from peeredu.web.lifecycle import record_apart
 from peeredu.web.openapi import CERTIFICATE_STATUSES
@@ -172,27 +170,13 @@ def participants() -> Response:
         certified=query.boolean("certified"),
     )
     page, per_page = api_query.paging(query)
-    rows, total = reports.participants(
-        db.session,
-        current_curriculum(),
-        g.api_user_id,
-        wanted,
-        limit=per_page,
-        offset=(page - 1) * per_page,
-        today=local_date(current_time()),
-    )
+    rows, total = hr_scope.participants_page(g.api_user_id, wanted, page=page, per_page=per_page)
     return api_json.page([api_json.participant(row) for row in rows], page, per_page, total)
 
 
 def participant(enrolment_id: int) -> Response:
     Query(request.args, frozenset())
-    row = reports.participant(
-        db.session,
-        current_curriculum(),
-        g.api_user_id,
-        enrolment_id,
-        today=local_date(current_time()),
-    )
+    row = hr_scope.participant(g.api_user_id, enrolment_id)
     if row is None:
         raise ApiError(404, "not_found", f"No participant {enrolment_id} in your scope.")
     return jsonify(api_json.participant(row))
@@ -208,9 +192,7 @@ def certificates() -> Response:
     page, per_page = api_query.paging(query)
     first = (page - 1) * per_page
     total, rows = 0, []
-    for row in reports.iter_participants(
-        db.session, current_curriculum(), g.api_user_id, chosen, today=local_date(current_time())
-    ):
+    for row in hr_scope.all_participants(g.api_user_id, chosen):
         if row.certificate_status in wanted:
             if first <= total < first + per_page:
                 rows.append(row)

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from peeredu.accounts.models import EnrolmentStatus, OrganisationKind, Role, Track, WorkRole
 from peeredu.web.auth_forms import LANGUAGE_CHOICES
-from peeredu.web.forms import Form, ReasonForm
+from peeredu.web.forms import Form, ReasonForm, SearchForm
 from peeredu.web.labels import choices
 from peeredu.web.numbers import id_number
 
@@ -94,10 +94,7 @@ class HrScopeForm(Form):
     )
 
 
-class UserFilterForm(Form):
-    class Meta:
-        csrf = False  # a search form (GET) changes nothing
-
+class UserFilterForm(SearchForm):
     q = StringField(_l("Search name or email"), validators=[Optional(), Length(max=200)])
     role = SelectField(
         _l("Role"), choices=[SelectChoice("", _l("All")), *choices(Role)], validate_choice=False

@@ -42,7 +42,7 @@ from peeredu.extensions import current_curriculum, current_time, db
 from peeredu.reports import participants as report
 from peeredu.reports.participants import Cell, Choice, ParticipantFilter, ParticipantRow
 from peeredu.web import hr_scope
-from peeredu.web.forms import Form, ListSelectField
+from peeredu.web.forms import ListSelectField, SearchForm
 from peeredu.web.guards import guard
 from peeredu.web.labels import choices, label
 from peeredu.web.lifecycle import record_apart
@@ -61,10 +61,7 @@ CERTIFICATE_LABELS = {
 COLUMN_WIDTHS = (28, 32, 28, 20, 12, 12, 22, 28, 14, 10, 10, 12, 16, 20, 12)
 
 
-class ParticipantFilterForm(Form):
-    class Meta:
-        csrf = False  # a search form (GET) changes nothing
-
+class ParticipantFilterForm(SearchForm):
     q = StringField(_l("Search by name"), validators=[Optional(), Length(max=200)])
     organisation = ListSelectField(_l("Organisation"), validate_choice=False)
     cohort = ListSelectField(_l("Cohort"), validate_choice=False)

@@ -9,17 +9,14 @@ from wtforms.validators import DataRequired, Length
 
 from peeredu.accounts.models import NotificationMode, Track
 from peeredu.reflections.models import ReviewDecision
-from peeredu.web.forms import Form, ListSelectField
+from peeredu.web.forms import Form, ListSelectField, SearchForm
 from peeredu.web.labels import choices
 
 # Longer than any feedback needs; the form limit (MAX_FORM_MEMORY_SIZE) is far above it.
 MAX_COMMENT = 20_000
 
 
-class QueueFilterForm(Form):
-    class Meta:
-        csrf = False  # a filter (GET) changes nothing
-
+class QueueFilterForm(SearchForm):
     cohort = ListSelectField(_l("Cohort"), validate_choice=False, default="")
     module = ListSelectField(_l("Module"), validate_choice=False, default="")
     track = SelectField(

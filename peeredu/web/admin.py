@@ -20,20 +20,8 @@ from peeredu import outbox
 from peeredu.accounts import permissions, queries, services
 from peeredu.accounts.models import Cohort, Organisation
 from peeredu.extensions import current_time, db
+from peeredu.web import admin_users
 from peeredu.web.admin_forms import CohortForm, OrganisationForm, options
-from peeredu.web.admin_users import (
-    anonymise,
-    invite,
-    new_enrolment,
-    resend_invitation,
-    reset_two_factor,
-    revoke_invitation,
-    set_active,
-    set_enrolment_status,
-    set_hr_scope,
-    user_detail,
-    users,
-)
 from peeredu.web.guards import guard
 from peeredu.web.lifecycle import found_or_404, perform
 
@@ -43,17 +31,17 @@ def build_blueprint() -> Blueprint:
     bp.before_request(guard(permissions.can_administer))
     rules: list[tuple[str, Any, list[str]]] = [
         ("/", index, ["GET"]),
-        ("/users", users, ["GET"]),
-        ("/users/invite", invite, ["GET", "POST"]),
-        ("/users/<int:user_id>", user_detail, ["GET", "POST"]),
-        ("/users/<int:user_id>/active", set_active, ["POST"]),
-        ("/users/<int:user_id>/anonymise", anonymise, ["POST"]),
-        ("/users/<int:user_id>/two-factor/reset", reset_two_factor, ["POST"]),
-        ("/users/<int:user_id>/invitation/resend", resend_invitation, ["POST"]),
-        ("/users/<int:user_id>/invitation/revoke", revoke_invitation, ["POST"]),
-        ("/users/<int:user_id>/hr-scope", set_hr_scope, ["POST"]),
-        ("/users/<int:user_id>/enrolments/new", new_enrolment, ["GET", "POST"]),
-        ("/enrolments/<int:enrolment_id>/status", set_enrolment_status, ["POST"]),
+        ("/users", admin_users.users, ["GET"]),
+        ("/users/invite", admin_users.invite, ["GET", "POST"]),
+        ("/users/<int:user_id>", admin_users.user_detail, ["GET", "POST"]),
+        ("/users/<int:user_id>/active", admin_users.set_active, ["POST"]),
+        ("/users/<int:user_id>/anonymise", admin_users.anonymise, ["POST"]),
+        ("/users/<int:user_id>/two-factor/reset", admin_users.reset_two_factor, ["POST"]),
+        ("/users/<int:user_id>/invitation/resend", admin_users.resend_invitation, ["POST"]),
+        ("/users/<int:user_id>/invitation/revoke", admin_users.revoke_invitation, ["POST"]),
+        ("/users/<int:user_id>/hr-scope", admin_users.set_hr_scope, ["POST"]),
+        ("/users/<int:user_id>/enrolments/new", admin_users.new_enrolment, ["GET", "POST"]),
+        ("/enrolments/<int:enrolment_id>/status", admin_users.set_enrolment_status, ["POST"]),
         ("/organisations", organisations, ["GET"]),
         ("/organisations/new", edit_organisation, ["GET", "POST"]),
         ("/organisations/<int:organisation_id>", edit_organisation, ["GET", "POST"]),
@@ -82,20 +70,44 @@ def organisations() -> str:
     )
 
 
+def _edited(
+    form: Any,
+    row: Any,
+    create: Callable[..., object],
+    update: Callable[..., object],
+    values: Callable[[], dict[str, Any]],
+    *,
+    done: str,
+    back: str,
+) -> Response | None:
+    """A valid form saved as a new row, or as ``row`` updated, then back to ``back``; None
+    when the form is to be shown (again)."""
+    if not form.validate_on_submit():
+        return None
+
+    def change(session: Session) -> object:
+        if row is None:
+            return create(session, **values(), actor_id=current_user.id)
+        return update(session, row, **values(), actor_id=current_user.id)
+
+    return redirect(back) if perform(change, form=form, done=done) else None
+
+
 def edit_organisation(organisation_id: int | None = None) -> str | Response:
     organisation = found_or_404(Organisation, organisation_id) if organisation_id else None
     form = OrganisationForm(obj=organisation)
-
-    def save(session: Session) -> None:
-        values = {"name": form.name.data or "", "kind": form.kind.data or ""}
-        if organisation is None:
-            services.create_organisation(session, **values, actor_id=current_user.id)
-        else:
-            services.update_organisation(session, organisation, **values, actor_id=current_user.id)
-
-    if form.validate_on_submit() and perform(save, form=form, done=_("The organisation is saved.")):
-        return redirect(url_for(".organisations"))
-    return render_template("admin/organisation_form.html", form=form, organisation=organisation)
+    saved = _edited(
+        form,
+        organisation,
+        services.create_organisation,
+        services.update_organisation,
+        lambda: {"name": form.name.data or "", "kind": form.kind.data or ""},
+        done=_("The organisation is saved."),
+        back=url_for(".organisations"),
+    )
+    return saved or render_template(
+        "admin/organisation_form.html", form=form, organisation=organisation
+    )
 
 
 def cohorts() -> str:
@@ -119,22 +131,21 @@ def edit_cohort(cohort_id: int | None = None) -> str | Response:
         else None
     )
     form.teachers.choices = options(queries.teachers(db.session))
-
-    def save(session: Session) -> None:
-        values = {
+    saved = _edited(
+        form,
+        cohort,
+        services.create_cohort,
+        services.update_cohort,
+        lambda: {
             "name": form.name.data or "",
             "start_date": form.start_date.data,
             "end_date": form.end_date.data,
             "teacher_ids": form.teachers.data or [],
-        }
-        if cohort is None:
-            services.create_cohort(session, **values, actor_id=current_user.id)
-        else:
-            services.update_cohort(session, cohort, **values, actor_id=current_user.id)
-
-    if form.validate_on_submit() and perform(save, form=form, done=_("The cohort is saved.")):
-        return redirect(url_for(".cohorts"))
-    return render_template("admin/cohort_form.html", form=form, cohort=cohort)
+        },
+        done=_("The cohort is saved."),
+        back=url_for(".cohorts"),
+    )
+    return saved or render_template("admin/cohort_form.html", form=form, cohort=cohort)
 
 
 # -- Mail queue -----------------------------------------------------------------------------

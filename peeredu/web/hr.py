@@ -34,7 +34,6 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from peeredu import audit
 from peeredu.accounts import permissions
 from peeredu.accounts.models import EnrolmentStatus, Track, WorkRole
 from peeredu.certification import codes
@@ -45,7 +44,7 @@ from peeredu.web import hr_scope
 from peeredu.web.forms import ListSelectField, SearchForm
 from peeredu.web.guards import guard
 from peeredu.web.labels import choices, label
-from peeredu.web.lifecycle import record_apart
+from peeredu.web.lifecycle import log_apart
 from peeredu.web.numbers import whole_number
 from peeredu.web.pagination import pages_of, requested_page
 
@@ -240,17 +239,7 @@ def _record_export(kind: str, rows: int, filters: ParticipantFilter) -> None:
         parts.append(f"certified={'yes' if filters.certified else 'no'}")
     if filters.search.strip():
         parts.append("search=yes")
-    # A GET reads; the log row gets a writing transaction of its own.
-    record_apart(
-        lambda session: audit.record(
-            session,
-            actor_id=current_user.id,
-            action="hr.export",
-            object_type="user",
-            object_id=current_user.id,
-            detail=" ".join(parts),
-        )
-    )
+    log_apart("hr.export", object_type="user", object_id=current_user.id, detail=" ".join(parts))
 
 
 def _filename(extension: str) -> str:

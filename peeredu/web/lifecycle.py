@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from flask import abort, flash, request
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
+from peeredu import audit
 from peeredu.errors import DomainError, NotFound
 from peeredu.extensions import SAFE_METHODS, db
 from peeredu.web.forms import domain_message, show_domain_error
@@ -114,3 +116,19 @@ def record_shown(write: Callable[[Session], T]) -> T:
     value = write(session)
     session.commit()
     return value
+
+
+def log_apart(action: str, *, object_type: str, object_id: object, detail: str = "") -> None:
+    """Log what the signed-in user did on a reading request (an export) in the audit log, in
+    a transaction of its own (:func:`record_apart`)."""
+    actor_id = current_user.id
+    record_apart(
+        lambda session: audit.record(
+            session,
+            actor_id=actor_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+        )
+    )

@@ -123,3 +123,11 @@ def can_study_module(
     """Read a module (or write its assignment) of this enrolment: the learner, if the module
     is part of their track (``tracks`` are the module's)."""
     return can_study(visitor, enrolment) and enrolment.track in tracks
+
+
+def teaches_learner_in(
+    session: Session, visitor: Visitor | User, enrolment: Enrolment, cohort_id: int
+) -> bool:
+    """Act as the teacher of this learner at a cohort's address (set a due date): the
+    enrolment is in cohort ``cohort_id`` and the visitor teaches that cohort."""
+    return enrolment.cohort_id == cohort_id and teaches_cohort(session, visitor, cohort_id)

@@ -1,47 +1,29 @@
-"""Administration: organisations, cohorts, users, enrolments and invitations.
+"""Administration: organisations, cohorts and the mail queue; people in web.admin_users.
 
 The whole blueprint is guarded in one place (``guard`` in build_blueprint): a route added
-here later is closed to everyone but admins without anyone having to remember a decorator.
+here later, or in web.admin_users, is closed to everyone but admins without anyone having to
+remember a decorator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
-from wtforms import BooleanField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
 
 from peeredu import outbox
-from peeredu.accounts import invitations, permissions, queries, services, twofactor
-from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
-from peeredu.certification.services import certificates_by_enrolment
-from peeredu.db import utcnow
-from peeredu.errors import N_, DomainError
-from peeredu.extensions import db
-from peeredu.privacy import erase
-from peeredu.web.admin_forms import (
-    CohortForm,
-    EnrolmentFields,
-    EnrolmentForm,
-    EnrolmentStatusForm,
-    HrScopeForm,
-    InviteForm,
-    OrganisationForm,
-    UserFilterForm,
-    UserForm,
-)
-from peeredu.web.emails import queue_invitation
-from peeredu.web.forms import Form, ReasonForm, domain_message, show_domain_error
-from peeredu.web.guards import get_or_404, guard
-from peeredu.web.numbers import whole_number
-from peeredu.web.pagination import requested_page
+from peeredu.accounts import permissions, queries, services
+from peeredu.accounts.models import Cohort, Organisation
+from peeredu.extensions import current_time, db
+from peeredu.web import admin_users
+from peeredu.web.admin_forms import CohortForm, OrganisationForm, options
+from peeredu.web.guards import guard
+from peeredu.web.lifecycle import found_or_404, perform
 
 
 def build_blueprint() -> Blueprint:
@@ -49,17 +31,17 @@ def build_blueprint() -> Blueprint:
     bp.before_request(guard(permissions.can_administer))
     rules: list[tuple[str, Any, list[str]]] = [
         ("/", index, ["GET"]),
-        ("/users", users, ["GET"]),
-        ("/users/invite", invite, ["GET", "POST"]),
-        ("/users/<int:user_id>", user_detail, ["GET", "POST"]),
-        ("/users/<int:user_id>/active", set_active, ["POST"]),
-        ("/users/<int:user_id>/anonymise", anonymise, ["POST"]),
-        ("/users/<int:user_id>/two-factor/reset", reset_two_factor, ["POST"]),
-        ("/users/<int:user_id>/invitation/resend", resend_invitation, ["POST"]),
-        ("/users/<int:user_id>/invitation/revoke", revoke_invitation, ["POST"]),
-        ("/users/<int:user_id>/hr-scope", set_hr_scope, ["POST"]),
-        ("/users/<int:user_id>/enrolments/new", new_enrolment, ["GET", "POST"]),
-        ("/enrolments/<int:enrolment_id>/status", set_enrolment_status, ["POST"]),
+        ("/users", admin_users.users, ["GET"]),
+        ("/users/invite", admin_users.invite, ["GET", "POST"]),
+        ("/users/<int:user_id>", admin_users.user_detail, ["GET", "POST"]),
+        ("/users/<int:user_id>/active", admin_users.set_active, ["POST"]),
+        ("/users/<int:user_id>/anonymise", admin_users.anonymise, ["POST"]),
+        ("/users/<int:user_id>/two-factor/reset", admin_users.reset_two_factor, ["POST"]),
+        ("/users/<int:user_id>/invitation/resend", admin_users.resend_invitation, ["POST"]),
+        ("/users/<int:user_id>/invitation/revoke", admin_users.revoke_invitation, ["POST"]),
+        ("/users/<int:user_id>/hr-scope", admin_users.set_hr_scope, ["POST"]),
+        ("/users/<int:user_id>/enrolments/new", admin_users.new_enrolment, ["GET", "POST"]),
+        ("/enrolments/<int:enrolment_id>/status", admin_users.set_enrolment_status, ["POST"]),
         ("/organisations", organisations, ["GET"]),
         ("/organisations/new", edit_organisation, ["GET", "POST"]),
         ("/organisations/<int:organisation_id>", edit_organisation, ["GET", "POST"]),
@@ -75,254 +57,8 @@ def build_blueprint() -> Blueprint:
     return bp
 
 
-def _fill_enrolment_choices(form: EnrolmentFields) -> None:
-    form.cohort.choices = _options(queries.all_cohorts(db.session), _("Choose…"))
-    form.organisation.choices = _options(queries.all_organisations(db.session), _("Choose…"))
-
-
-def _options(rows: Sequence[Any], empty_label: str | None = None) -> list[SelectChoice]:
-    """Select options for named rows, optionally led by an empty choice."""
-    options = [SelectChoice(str(row.id), row.name) for row in rows]
-    return [SelectChoice("", empty_label), *options] if empty_label else options
-
-
-def _enrolment_spec(form: EnrolmentFields) -> services.EnrolmentSpec | None:
-    """The enrolment the form describes, None if it describes none, or a field error."""
-    values = (form.cohort.data, form.track.data, form.organisation.data, form.work_role.data)
-    if not any(values):
-        return None
-    for field in (form.cohort, form.track, form.organisation, form.work_role):
-        if not field.data:
-            raise DomainError(N_("This field is required."), field=field.name)
-    return services.EnrolmentSpec(
-        cohort_id=int(form.cohort.data),
-        organisation_id=int(form.organisation.data),
-        track=form.track.data,
-        work_role=form.work_role.data,
-    )
-
-
 def index() -> Response:
     return redirect(url_for(".users"))
-
-
-# -- Users ----------------------------------------------------------------------------------
-
-
-def users() -> str:
-    form = UserFilterForm(request.args)
-    form.cohort.choices = _options(queries.all_cohorts(db.session), _("All"))
-    form.organisation.choices = _options(queries.all_organisations(db.session), _("All"))
-    filters = queries.UserFilter(
-        text=form.q.data or "",
-        role=Role(form.role.data) if form.role.data in {r.value for r in Role} else None,
-        cohort_id=whole_number(form.cohort.data),
-        organisation_id=whole_number(form.organisation.data),
-    )
-    page = queries.search_users(db.session, filters, page=requested_page())
-    return render_template("admin/users.html", form=form, page=page)
-
-
-def invite() -> str | Response:
-    form = InviteForm(locale=current_app.config["DEFAULT_LOCALE"])
-    _fill_enrolment_choices(form)
-    if form.validate_on_submit():
-        try:
-            user, token = invitations.invite(
-                db.session,
-                email=form.email.data or "",
-                name=form.name.data or "",
-                roles=form.roles.data or [],
-                locale=form.locale.data or "da",
-                enrolment=_enrolment_spec(form),
-                actor_id=current_user.id,
-                now=utcnow(),
-                max_age=current_app.config["INVITATION_MAX_AGE"],
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            queue_invitation(db.session, user, token)
-            db.commit()
-            flash(_("The invitation to %(email)s has been sent.", email=user.email), "success")
-            return redirect(url_for(".user_detail", user_id=user.id))
-    return render_template("admin/invite.html", form=form)
-
-
-def user_detail(user_id: int) -> str | Response:
-    user = get_or_404(User, user_id)
-    # Not obj=user: WTForms would take user.roles (enums) over the values the boxes carry.
-    form = UserForm(
-        data={"name": user.name, "locale": user.locale, "roles": [r.value for r in user.roles]}
-    )
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                db.session,
-                user,
-                name=form.name.data or "",
-                roles=form.roles.data or [],
-                locale=form.locale.data or "da",
-                actor_id=current_user.id,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("The changes are saved."), "success")
-            return redirect(url_for(".user_detail", user_id=user.id))
-    hr_form = HrScopeForm(organisations=[o.id for o in user.hr_organisations])
-    hr_form.organisations.choices = _options(queries.all_organisations(db.session))
-    invitation = invitations.latest_invitation(db.session, user)
-    enrolments = queries.enrolments_of(db.session, user.id)
-    return render_template(
-        "admin/user.html",
-        user=user,
-        form=form,
-        hr_form=hr_form,
-        enrolments=enrolments,
-        certificates=certificates_by_enrolment(db.session, [e.id for e in enrolments]),
-        reason_form=Form(),
-        anonymise_form=AnonymiseForm(),
-        two_factor=twofactor.is_enabled(db.session, user),
-        status_form=EnrolmentStatusForm(),
-        invitation=invitation,
-        state=queries.account_state(user, invitation, utcnow()),
-    )
-
-
-def _act(action: Callable[[], None], success: str, back: str) -> Response:
-    """Run a one-button action and go back to ``back`` with the outcome."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.commit()
-        flash(success, "success")
-    return redirect(back)
-
-
-def _act_on_user(user_id: int, action: Any, success: str) -> Response:
-    """Run a one-button action on a user and go back to their page with the outcome."""
-    user = get_or_404(User, user_id)
-    return _act(lambda: action(user), success, url_for(".user_detail", user_id=user.id))
-
-
-def set_active(user_id: int) -> Response:
-    active = request.form.get("active") == "1"
-    return _act_on_user(
-        user_id,
-        lambda user: services.set_active(db.session, user, active, actor_id=current_user.id),
-        _("The account is active again.") if active else _("The account is deactivated."),
-    )
-
-
-class AnonymiseForm(ReasonForm):
-    confirm = BooleanField(
-        _l("I understand that this cannot be undone."),
-        validators=[DataRequired(_l("Tick the box to confirm."))],
-    )
-
-
-def anonymise(user_id: int) -> Response:
-    """Anonymise a person on request (GDPR art. 17), with a reason kept in the log."""
-    form = AnonymiseForm()
-    if not form.validate_on_submit():
-        get_or_404(User, user_id)
-        flash(_("Write a reason and tick the box to confirm; nothing was changed."), "error")
-        return redirect(url_for(".user_detail", user_id=user_id))
-    return _act_on_user(
-        user_id,
-        lambda user: erase.anonymise_user(
-            db.session, user, reason=form.reason.data or "", actor_id=current_user.id, now=utcnow()
-        ),
-        _("The account is anonymised."),
-    )
-
-
-def reset_two_factor(user_id: int) -> Response:
-    """For a person who lost both their phone and their recovery codes."""
-    return _act_on_user(
-        user_id,
-        lambda user: twofactor.reset(db.session, user, actor_id=current_user.id),
-        _("Two-step sign-in is removed; the person sets it up again at their next sign-in."),
-    )
-
-
-def resend_invitation(user_id: int) -> Response:
-    def resend(user: User) -> None:
-        token = invitations.resend_invitation(
-            db.session,
-            user,
-            actor_id=current_user.id,
-            now=utcnow(),
-            max_age=current_app.config["INVITATION_MAX_AGE"],
-        )
-        queue_invitation(db.session, user, token)
-
-    return _act_on_user(user_id, resend, _("A new invitation has been sent."))
-
-
-def revoke_invitation(user_id: int) -> Response:
-    return _act_on_user(
-        user_id,
-        lambda user: invitations.revoke_invitation(
-            db.session, user, actor_id=current_user.id, now=utcnow()
-        ),
-        _("The invitation is revoked; the link no longer works."),
-    )
-
-
-def set_hr_scope(user_id: int) -> Response:
-    form = HrScopeForm()
-    form.organisations.choices = _options(queries.all_organisations(db.session))
-    if not form.validate_on_submit():
-        abort(400)
-    return _act_on_user(
-        user_id,
-        lambda user: services.set_hr_scope(
-            db.session, user, form.organisations.data or [], actor_id=current_user.id
-        ),
-        _("The changes are saved."),
-    )
-
-
-def new_enrolment(user_id: int) -> str | Response:
-    user = get_or_404(User, user_id)
-    form = EnrolmentForm()
-    _fill_enrolment_choices(form)
-    if form.validate_on_submit():
-        try:
-            spec = _enrolment_spec(form)
-            if spec is None:
-                raise DomainError(N_("This field is required."), field="cohort")
-            services.enrol(db.session, user, spec, actor_id=current_user.id)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("%(name)s is enrolled.", name=user.name), "success")
-            return redirect(url_for(".user_detail", user_id=user.id))
-    return render_template("admin/enrol.html", form=form, user=user)
-
-
-def set_enrolment_status(enrolment_id: int) -> Response:
-    enrolment = get_or_404(Enrolment, enrolment_id)
-    form = EnrolmentStatusForm()
-    if not form.validate_on_submit():
-        abort(400)
-    return _act_on_user(
-        enrolment.user_id,
-        lambda _user: services.set_enrolment_status(
-            db.session, enrolment, form.status.data or "", actor_id=current_user.id
-        ),
-        _("The changes are saved."),
-    )
 
 
 # -- Organisations and cohorts ---------------------------------------------------------------
@@ -334,34 +70,44 @@ def organisations() -> str:
     )
 
 
+def _edited(
+    form: Any,
+    row: Any,
+    create: Callable[..., object],
+    update: Callable[..., object],
+    values: Callable[[], dict[str, Any]],
+    *,
+    done: str,
+    back: str,
+) -> Response | None:
+    """A valid form saved as a new row, or as ``row`` updated, then back to ``back``; None
+    when the form is to be shown (again)."""
+    if not form.validate_on_submit():
+        return None
+
+    def change(session: Session) -> object:
+        if row is None:
+            return create(session, **values(), actor_id=current_user.id)
+        return update(session, row, **values(), actor_id=current_user.id)
+
+    return redirect(back) if perform(change, form=form, done=done) else None
+
+
 def edit_organisation(organisation_id: int | None = None) -> str | Response:
-    organisation = get_or_404(Organisation, organisation_id) if organisation_id else None
+    organisation = found_or_404(Organisation, organisation_id) if organisation_id else None
     form = OrganisationForm(obj=organisation)
-    if form.validate_on_submit():
-        try:
-            if organisation is None:
-                services.create_organisation(
-                    db.session,
-                    name=form.name.data or "",
-                    kind=form.kind.data or "",
-                    actor_id=current_user.id,
-                )
-            else:
-                services.update_organisation(
-                    db.session,
-                    organisation,
-                    name=form.name.data or "",
-                    kind=form.kind.data or "",
-                    actor_id=current_user.id,
-                )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("The organisation is saved."), "success")
-            return redirect(url_for(".organisations"))
-    return render_template("admin/organisation_form.html", form=form, organisation=organisation)
+    saved = _edited(
+        form,
+        organisation,
+        services.create_organisation,
+        services.update_organisation,
+        lambda: {"name": form.name.data or "", "kind": form.kind.data or ""},
+        done=_("The organisation is saved."),
+        back=url_for(".organisations"),
+    )
+    return saved or render_template(
+        "admin/organisation_form.html", form=form, organisation=organisation
+    )
 
 
 def cohorts() -> str:
@@ -373,7 +119,7 @@ def cohorts() -> str:
 
 
 def edit_cohort(cohort_id: int | None = None) -> str | Response:
-    cohort = get_or_404(Cohort, cohort_id) if cohort_id else None
+    cohort = found_or_404(Cohort, cohort_id) if cohort_id else None
     form = CohortForm(
         data={
             "name": cohort.name,
@@ -384,28 +130,22 @@ def edit_cohort(cohort_id: int | None = None) -> str | Response:
         if cohort
         else None
     )
-    form.teachers.choices = _options(queries.teachers(db.session))
-    if form.validate_on_submit():
-        values = {
+    form.teachers.choices = options(queries.teachers(db.session))
+    saved = _edited(
+        form,
+        cohort,
+        services.create_cohort,
+        services.update_cohort,
+        lambda: {
             "name": form.name.data or "",
             "start_date": form.start_date.data,
             "end_date": form.end_date.data,
             "teacher_ids": form.teachers.data or [],
-            "actor_id": current_user.id,
-        }
-        try:
-            if cohort is None:
-                services.create_cohort(db.session, **values)
-            else:
-                services.update_cohort(db.session, cohort, **values)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("The cohort is saved."), "success")
-            return redirect(url_for(".cohorts"))
-    return render_template("admin/cohort_form.html", form=form, cohort=cohort)
+        },
+        done=_("The cohort is saved."),
+        back=url_for(".cohorts"),
+    )
+    return saved or render_template("admin/cohort_form.html", form=form, cohort=cohort)
 
 
 # -- Mail queue -----------------------------------------------------------------------------
@@ -418,13 +158,13 @@ def outbox_view() -> str:
     )
 
 
-def _act_on_message(message_id: int, action: Any, success: str) -> Response:
-    message = get_or_404(outbox.OutboxMessage, message_id)
-    return _act(
-        lambda: action(db.session, message.id, actor_id=current_user.id, now=utcnow()),
-        success,
-        url_for(".outbox_view"),
+def _act_on_message(message_id: int, action: Callable[..., object], done: str) -> Response:
+    message = found_or_404(outbox.OutboxMessage, message_id)
+    perform(
+        lambda session: action(session, message.id, actor_id=current_user.id, now=current_time()),
+        done=done,
     )
+    return redirect(url_for(".outbox_view"))
 
 
 def outbox_send_now(message_id: int) -> Response:

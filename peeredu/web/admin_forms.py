@@ -1,19 +1,37 @@
+"""The administrators' forms, and the select options they are filled with."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from peeredu.accounts.models import EnrolmentStatus, OrganisationKind, Role, Track, WorkRole
 from peeredu.web.auth_forms import LANGUAGE_CHOICES
-from peeredu.web.forms import Form
+from peeredu.web.forms import Form, ReasonForm, SearchForm
 from peeredu.web.labels import choices
 from peeredu.web.numbers import id_number
 
 
 class MultiCheckboxField(SelectMultipleField):
     """Several choices shown as checkboxes (rendered by the forms macro)."""
+
+
+def options(rows: Sequence[Any], empty_label: str | None = None) -> list[SelectChoice]:
+    """Select options for named rows, optionally led by an empty choice."""
+    found = [SelectChoice(str(row.id), row.name) for row in rows]
+    return [SelectChoice("", empty_label), *found] if empty_label else found
 
 
 def _optional_choices(options: list[SelectChoice]) -> list[SelectChoice]:
@@ -76,13 +94,17 @@ class HrScopeForm(Form):
     )
 
 
-class UserFilterForm(Form):
-    class Meta:
-        csrf = False  # a search form (GET) changes nothing
-
+class UserFilterForm(SearchForm):
     q = StringField(_l("Search name or email"), validators=[Optional(), Length(max=200)])
     role = SelectField(
         _l("Role"), choices=[SelectChoice("", _l("All")), *choices(Role)], validate_choice=False
     )
     cohort = SelectField(_l("Cohort"), validate_choice=False)
     organisation = SelectField(_l("Organisation"), validate_choice=False)
+
+
+class AnonymiseForm(ReasonForm):
+    confirm = BooleanField(
+        _l("I understand that this cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )

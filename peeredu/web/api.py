@@ -9,39 +9,30 @@ export do. Errors under /api are JSON, never the HTML error pages.
 
 from __future__ import annotations
 
-import hashlib
 import time
-from datetime import UTC, date, datetime
-from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
 from peeredu.accounts.api_tokens import authenticate_token
-from peeredu.accounts.models import EnrolmentStatus, Track
-from peeredu.certification import codes
+from peeredu.accounts.models import EnrolmentStatus
 from peeredu.certification.models import Certificate
-from peeredu.db import local_date, utcnow
-from peeredu.extensions import csrf, current_curriculum, db, limiter
-from peeredu.reports import participants as reports
-from peeredu.web import openapi
-from peeredu.web.numbers import MAX_ID, whole_number
-from peeredu.web.openapi import CERTIFICATE_STATUSES, PER_PAGE_DEFAULT, PER_PAGE_MAX
+from peeredu.extensions import csrf, current_time, db, limiter
+from peeredu.tokens import digest
+from peeredu.web import api_json, api_query, hr_scope, openapi
+from peeredu.web.api_query import ApiError, Query
+from peeredu.web.lifecycle import record_apart
+from peeredu.web.openapi import CERTIFICATE_STATUSES
 
 REALM = "peeredu"
 READ_METHODS = ["GET"]
 OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 # Endpoints that answer without a token.
 PUBLIC_ENDPOINTS = frozenset({"openapi", "unknown"})
-PAGING = frozenset({"page", "per_page"})
-LIST_FILTERS = frozenset({"organisation", "cohort", "track", "updated_since"})
-PARTICIPANT_PARAMETERS = LIST_FILTERS | PAGING | {"status", "certified"}
-CERTIFICATE_PARAMETERS = LIST_FILTERS | PAGING | {"status"}
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -53,21 +44,6 @@ ERROR_CODES = {
     500: "server_error",
     503: "service_unavailable",
 }
-
-
-class ApiError(Exception):
-    """An answer other than 200, as JSON."""
-
-    def __init__(
-        self, status: int, error: str, message: str, *, parameter: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.error, self.message, self.parameter = status, error, message, parameter
-
-
-class BadParameter(ApiError):
-    def __init__(self, parameter: str, problem: str) -> None:
-        super().__init__(400, "invalid_parameter", f"{parameter}: {problem}", parameter=parameter)
 
 
 class Unauthorized(ApiError):
@@ -91,7 +67,7 @@ def _rate_key() -> str:
     token = _bearer_token()
     if token is None:
         return "address:" + get_remote_address()
-    return "token:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+    return "token:" + digest(token)[:16]
 
 
 def build_blueprint() -> Blueprint:
@@ -128,8 +104,7 @@ def _authenticate() -> None:
     if raw is None:
         raise Unauthorized("Send an API token: Authorization: Bearer <token>.", token_sent=False)
     # last_used_at is written now and then: in a transaction of its own.
-    with db.writing_apart() as session:
-        user = authenticate_token(session, raw, utcnow())
+    user = record_apart(lambda session: authenticate_token(session, raw, current_time()))
     if user is None:
         raise Unauthorized("The API token is unknown or revoked.", token_sent=True)
     g.api_user_id = user.id
@@ -178,182 +153,6 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     return response, status
 
 
-# -- Query parameters -----------------------------------------------------------------------
-
-
-class _Query:
-    """The request's query parameters: known ones parsed once each, unknown ones refused."""
-
-    def __init__(self, args: MultiDict[str, str], allowed: frozenset[str]) -> None:
-        unknown = sorted(set(args) - allowed)
-        if unknown:
-            raise BadParameter(unknown[0], "unknown parameter")
-        self.args = args
-
-    def one(self, name: str) -> str | None:
-        values = self.args.getlist(name)
-        if len(values) > 1:
-            raise BadParameter(name, "give it at most once")
-        return values[0].strip() if values else None
-
-    def integer(self, name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
-        value = self.one(name)
-        if value is None:
-            return None
-        if not value.isascii() or not value.isdigit() or not minimum <= int(value):
-            raise BadParameter(name, f"not a whole number of at least {minimum}")
-        if len(value) > len(str(maximum)) or int(value) > maximum:
-            raise BadParameter(name, f"at most {maximum}")
-        return int(value)
-
-    def ids(self, name: str) -> list[int] | None:
-        parts = [p.strip() for value in self.args.getlist(name) for p in value.split(",")]
-        if not parts:
-            return None
-        if not all(whole_number(p) for p in parts):
-            raise BadParameter(name, "not a list of ids (whole numbers, comma-separated)")
-        return [int(p) for p in parts]
-
-    def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
-        value = self.one(name)
-        if value is not None and value not in choices:
-            raise BadParameter(name, f"use one of {', '.join(choices)}")
-        return value
-
-    def boolean(self, name: str) -> bool | None:
-        value = self.choice(name, ("true", "false"))
-        return None if value is None else value == "true"
-
-    def date_time(self, name: str) -> datetime | None:
-        value = self.one(name)
-        if value is None:
-            return None
-        parsed = _parse_date_time(value)
-        if parsed is None:
-            raise BadParameter(
-                name, "not an ISO 8601 date-time with a time zone (e.g. 2027-03-01T00:00:00Z)"
-            )
-        return parsed
-
-
-def _parse_date_time(value: str) -> datetime | None:
-    # An unencoded "+" in an offset arrives as a space; take it back rather than refuse.
-    candidates = [value]
-    head, space, tail = value.rpartition(" ")
-    if space and tail[:2].isdigit():
-        candidates.append(f"{head}+{tail}")
-    for candidate in candidates:
-        try:
-            parsed = datetime.fromisoformat(candidate)
-        except ValueError:
-            continue
-        if "T" in candidate.upper() and parsed.tzinfo is not None:
-            return parsed.astimezone(UTC)
-    return None
-
-
-def _values(enum_class: type[Track] | type[EnrolmentStatus]) -> tuple[str, ...]:
-    return tuple(member.value for member in enum_class)
-
-
-def _filters(query: _Query, **extra: Any) -> reports.ParticipantFilter:
-    track = query.choice("track", _values(Track))
-    return reports.ParticipantFilter(
-        organisation_ids=query.ids("organisation"),
-        cohort_id=query.integer("cohort"),
-        track=Track(track) if track else None,
-        updated_since=query.date_time("updated_since"),
-        **extra,
-    )
-
-
-def _paging(query: _Query) -> tuple[int, int]:
-    page = query.integer("page") or 1
-    per_page = query.integer("per_page", maximum=PER_PAGE_MAX) or PER_PAGE_DEFAULT
-    return page, per_page
-
-
-def _page(items: list[dict[str, Any]], page: int, per_page: int, total: int) -> Response:
-    more = (page - 1) * per_page + len(items) < total and len(items) > 0
-    return jsonify(
-        {
-            "items": items,
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-            "next": _url_with(page=page + 1) if more else None,
-        }
-    )
-
-
-def _url_with(**changes: Any) -> str:
-    """This request's URL, absolute (at BASE_URL), with some query parameters changed."""
-    args = request.args.to_dict(flat=False)
-    args.update({key: [str(value)] for key, value in changes.items()})
-    assert request.endpoint is not None
-    return current_app.config["BASE_URL"] + url_for(request.endpoint, **args)
-
-
-# -- JSON -----------------------------------------------------------------------------------
-
-
-def _timestamp(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value is not None else None
-
-
-def _date(value: date) -> str:
-    return value.isoformat()
-
-
-def _code(code: str | None) -> str | None:
-    return codes.display(code) if code else None
-
-
-def participant_json(row: reports.ParticipantRow) -> dict[str, Any]:
-    return {
-        "enrolment_id": row.enrolment_id,
-        "user_id": row.user_id,
-        "name": row.name,
-        "email": row.email,
-        "organisation_id": row.organisation_id,
-        "organisation_name": row.organisation_name,
-        "cohort_id": row.cohort_id,
-        "cohort_name": row.cohort_name,
-        "cohort_start": _date(row.cohort_start),
-        "cohort_end": _date(row.cohort_end),
-        "track": row.track.value,
-        "work_role": row.work_role.value,
-        "status": row.status.value,
-        "modules_completed": row.modules_completed,
-        "modules_required": row.modules_required,
-        "attendance_percent": row.attendance_percent,
-        "certificate_status": row.certificate_status,
-        "certificate_code": _code(row.certificate_code),
-        "certified_at": _timestamp(row.certified_at),
-        "updated_at": _timestamp(row.updated_at),
-    }
-
-
-def certificate_json(row: reports.ParticipantRow, certificate: Certificate) -> dict[str, Any]:
-    return {
-        "code": codes.display(certificate.code),
-        "status": "valid" if certificate.valid else "revoked",
-        "participant_name": certificate.participant_name,
-        "enrolment_id": row.enrolment_id,
-        "user_id": row.user_id,
-        "organisation_id": row.organisation_id,
-        "organisation_name": row.organisation_name,
-        "cohort_id": row.cohort_id,
-        "cohort_name": certificate.cohort_name,
-        "track": certificate.track.value,
-        "hours": certificate.hours,
-        "course": certificate.course_title,
-        "issued_at": _timestamp(certificate.issued_at),
-        "revoked_at": _timestamp(certificate.revoked_at),
-        "updated_at": _timestamp(row.updated_at),
-    }
-
-
 # -- Views ----------------------------------------------------------------------------------
 
 
@@ -363,56 +162,46 @@ def openapi_document() -> Response:
 
 
 def participants() -> Response:
-    query = _Query(request.args, PARTICIPANT_PARAMETERS)
-    status = query.choice("status", _values(EnrolmentStatus))
-    filters = _filters(
+    query = Query(request.args, api_query.PARTICIPANT_PARAMETERS)
+    status = query.choice("status", api_query.values(EnrolmentStatus))
+    wanted = api_query.filters(
         query,
         status=EnrolmentStatus(status) if status else None,
         certified=query.boolean("certified"),
     )
-    page, per_page = _paging(query)
-    rows, total = reports.participants(
-        db.session,
-        current_curriculum(),
-        g.api_user_id,
-        filters,
-        limit=per_page,
-        offset=(page - 1) * per_page,
-        today=local_date(utcnow()),
-    )
-    return _page([participant_json(row) for row in rows], page, per_page, total)
+    page, per_page = api_query.paging(query)
+    rows, total = hr_scope.participants_page(g.api_user_id, wanted, page=page, per_page=per_page)
+    return api_json.page([api_json.participant(row) for row in rows], page, per_page, total)
 
 
 def participant(enrolment_id: int) -> Response:
-    _Query(request.args, frozenset())
-    row = reports.participant(
-        db.session, current_curriculum(), g.api_user_id, enrolment_id, today=local_date(utcnow())
-    )
+    Query(request.args, frozenset())
+    row = hr_scope.participant(g.api_user_id, enrolment_id)
     if row is None:
         raise ApiError(404, "not_found", f"No participant {enrolment_id} in your scope.")
-    return jsonify(participant_json(row))
+    return jsonify(api_json.participant(row))
 
 
 def certificates() -> Response:
-    query = _Query(request.args, CERTIFICATE_PARAMETERS)
+    query = Query(request.args, api_query.CERTIFICATE_PARAMETERS)
     status = query.choice("status", CERTIFICATE_STATUSES)
     wanted = {status} if status else set(CERTIFICATE_STATUSES)
     # ParticipantFilter can ask for a valid certificate but not for "any certificate", so the
     # rows are walked (in keyset batches) and counted here; only this page's are kept.
-    filters = _filters(query, certified=True if status == "valid" else None)
-    page, per_page = _paging(query)
+    chosen = api_query.filters(query, certified=True if status == "valid" else None)
+    page, per_page = api_query.paging(query)
     first = (page - 1) * per_page
     total, rows = 0, []
-    for row in reports.iter_participants(
-        db.session, current_curriculum(), g.api_user_id, filters, today=local_date(utcnow())
-    ):
+    for row in hr_scope.all_participants(g.api_user_id, chosen):
         if row.certificate_status in wanted:
             if first <= total < first + per_page:
                 rows.append(row)
             total += 1
     by_id = _certificates([row.certificate_id for row in rows if row.certificate_id])
-    items = [certificate_json(row, by_id[row.certificate_id]) for row in rows if row.certificate_id]
-    return _page(items, page, per_page, total)
+    items = [
+        api_json.certificate(row, by_id[row.certificate_id]) for row in rows if row.certificate_id
+    ]
+    return api_json.page(items, page, per_page, total)
 
 
 def _certificates(ids: list[int]) -> dict[int, Certificate]:

@@ -6,7 +6,7 @@ looked up among the signed-in user's own, so another user's token is 404.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,11 +15,10 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from peeredu.accounts import api_tokens, permissions
-from peeredu.db import utcnow
-from peeredu.errors import DomainError, NotFound
-from peeredu.extensions import db
-from peeredu.web.forms import Form, domain_message, show_domain_error
+from peeredu.extensions import current_time, db
+from peeredu.web.forms import Form
 from peeredu.web.guards import guard
+from peeredu.web.lifecycle import perform
 
 
 class TokenForm(Form):
@@ -48,33 +47,28 @@ def _index_page(form: TokenForm) -> str:
 
 def index() -> str | BaseResponse:
     form = TokenForm()
-    if form.validate_on_submit():
-        try:
-            token, raw = api_tokens.create_token(
-                db.session, current_user, form.name.data or "", utcnow()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            # Rendered, not redirected: the raw token exists only in this response.
-            page = render_template("api_tokens/created.html", token=token, raw=raw)
-            response = make_response(page)
-            response.headers["Cache-Control"] = "no-store"
-            return response
+    if form.validate_on_submit() and (
+        created := perform(
+            lambda session: api_tokens.create_token(
+                session, current_user, form.name.data or "", current_time()
+            ),
+            form=form,
+        )
+    ):
+        assert created.value is not None
+        token, raw = created.value
+        # Rendered, not redirected: the raw token exists only in this response.
+        page = render_template("api_tokens/created.html", token=token, raw=raw)
+        response = make_response(page)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     return _index_page(form)
 
 
 def revoke(token_id: int) -> BaseResponse:
-    try:
-        token = api_tokens.revoke_token(db.session, current_user, token_id, utcnow())
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.commit()
-        flash(_("The API token %(name)s is revoked.", name=token.name), "success")
+    revoked = perform(
+        lambda session: api_tokens.revoke_token(session, current_user, token_id, current_time())
+    )
+    if revoked and revoked.value is not None:
+        flash(_("The API token %(name)s is revoked.", name=revoked.value.name), "success")
     return redirect(url_for(".index"))

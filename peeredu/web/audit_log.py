@@ -18,7 +18,7 @@ from wtforms.validators import Length, Optional
 from peeredu.accounts import permissions
 from peeredu.extensions import db
 from peeredu.reports import audit as report
-from peeredu.web.forms import Form, plausible_date
+from peeredu.web.forms import SearchForm, plausible_date
 from peeredu.web.guards import guard
 from peeredu.web.pagination import requested_page
 
@@ -95,10 +95,7 @@ def object_label(object_type: str) -> str:
     return str(found) if found is not None else object_type
 
 
-class AuditFilterForm(Form):
-    class Meta:
-        csrf = False  # a search form (GET) changes nothing
-
+class AuditFilterForm(SearchForm):
     actor = StringField(_l("Who (name or email)"), validators=[Optional(), Length(max=200)])
     action = SelectField(_l("Action"), validate_choice=False)
     object_type = SelectField(_l("Object type"), validate_choice=False)

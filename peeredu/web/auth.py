@@ -6,12 +6,10 @@ set-up of two-step sign-in in web.two_factor; their pages belong to this bluepri
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -22,13 +20,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from peeredu.accounts import authentication, invitations, services, twofactor
 from peeredu.accounts.models import TokenPurpose, User
-from peeredu.db import utcnow
-from peeredu.errors import DomainError, NotFound
-from peeredu.extensions import db, limiter
+from peeredu.extensions import current_time, db, limiter
+from peeredu.tokens import digest
 from peeredu.web.auth_forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -38,7 +36,7 @@ from peeredu.web.auth_forms import (
     TwoFactorCodeForm,
 )
 from peeredu.web.emails import queue_password_reset
-from peeredu.web.forms import show_domain_error
+from peeredu.web.lifecycle import perform
 from peeredu.web.redirects import safe_next
 from peeredu.web.signin import (
     PENDING_TWO_FACTOR,
@@ -98,29 +96,35 @@ def login() -> str | Response:
     form = LoginForm()
     ended = session.pop(SESSION_ENDED, None) if request.method == "GET" else None
     if form.validate_on_submit():
-        now = utcnow()
-        user = authentication.check_password(
-            db.session,
-            form.email.data or "",
-            form.password.data or "",
-            now=now,
-            policy=lockout_policy(),
-        )
+        now = current_time()
+
+        def check(session: Session) -> tuple[User | None, bool]:
+            """Who passed the password (None records a failed attempt), and whether a
+            second step follows; a user without one is signed in at once."""
+            user = authentication.check_password(
+                session,
+                form.email.data or "",
+                form.password.data or "",
+                now=now,
+                policy=lockout_policy(),
+            )
+            two_step = user is not None and twofactor.is_enabled(session, user)
+            if user is not None and not two_step:
+                authentication.complete_login(session, user, now=now)
+            return user, two_step
+
+        user, two_step = perform(check).value or (None, False)
         next_url = safe_next(request.args.get("next"), url_for("peeredu.home.index"))
-        if user is not None and twofactor.is_enabled(db.session, user):
-            db.commit()
+        if user is not None and two_step:
             # Half signed in: not logged in, only "this user passed the password, just now".
             session.pop(PENDING_TWO_FACTOR, None)
             session[PENDING_TWO_FACTOR] = {
                 "user": user.id,
                 "version": user.session_version,
-                "at": time.time(),
+                "at": now.timestamp(),
                 "next": next_url,
             }
             return redirect(url_for("peeredu.auth.two_factor_login"))
-        if user is not None:
-            authentication.complete_login(db.session, user, now=now)
-        db.commit()  # also records a failed attempt
         if user is not None:
             sign_in(user)
             return redirect(next_url)
@@ -156,8 +160,7 @@ def _too_many_attempts(error: Exception) -> tuple[str, int, dict[str, str]]:
 def logout() -> Response:
     # Signing out ends the user's sessions in every browser, not just this cookie.
     if current_user.is_authenticated:
-        authentication.end_sessions(db.session, current_user)
-        db.commit()
+        perform(lambda session: authentication.end_sessions(session, current_user))
     end_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("peeredu.auth.login"))
@@ -168,30 +171,29 @@ def set_language() -> Response:
     if form.validate_on_submit():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
-            services.set_locale(db.session, current_user, form.locale.data or "da")
-            db.commit()
+            perform(
+                lambda session: services.set_locale(session, current_user, form.locale.data or "da")
+            )
     return redirect(safe_next(request.form.get("next"), url_for("peeredu.auth.login")))
 
 
 def _redeem(token: str, purpose: TokenPurpose, template: str) -> str | Response:
-    found = invitations.find_token(db.session, token, purpose, now=utcnow())
+    found = invitations.find_token(db.session, token, purpose, now=current_time())
     if found is None:
         return render_template("auth/link_expired.html"), 404  # type: ignore[return-value]
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = invitations.redeem_token(
-                db.session, token, purpose, password=form.password.data or "", now=utcnow()
-            )
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            sign_in(user)
-            flash(_("Your password is set. Welcome!"), "success")
-            return redirect(url_for("peeredu.home.index"))
+    if form.validate_on_submit() and (
+        redeemed := perform(
+            lambda session: invitations.redeem_token(
+                session, token, purpose, password=form.password.data or "", now=current_time()
+            ),
+            form=form,
+        )
+    ):
+        assert redeemed.value is not None
+        sign_in(redeemed.value)
+        flash(_("Your password is set. Welcome!"), "success")
+        return redirect(url_for("peeredu.home.index"))
     return render_template(template, form=form, user=found.user)
 
 
@@ -214,7 +216,7 @@ def _reset_address_limit() -> str:
 def _reset_address_key() -> str:
     """The address asked for, whether or not it has an account (hashed: no addresses in Redis)."""
     email = request.form.get("email", "").strip().lower()
-    return "password-reset:" + hashlib.sha256(email.encode()).hexdigest()
+    return "password-reset:" + digest(email)
 
 
 # Per client address and per address asked for (so one inbox cannot be flooded from many
@@ -225,13 +227,19 @@ def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email = form.email.data or ""
-        user, token = invitations.request_password_reset(
-            db.session, email, now=utcnow(), max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
-        # Only queued (the mail worker sends it), and composed for an unknown address too:
-        # both answers take the same time.
-        queue_password_reset(db.session, user, token, email)
-        db.commit()
+
+        def request_reset(session: Session) -> None:
+            user, token = invitations.request_password_reset(
+                session,
+                email,
+                now=current_time(),
+                max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+            )
+            # Only queued (the mail worker sends it), and composed for an unknown address too:
+            # both answers take the same time.
+            queue_password_reset(session, user, token, email)
+
+        perform(request_reset)
         # The same answer whether or not the address has an account.
         flash(
             _(
@@ -248,21 +256,18 @@ def forgot_password() -> str | Response:
 def account() -> str | Response:
     form = ChangePasswordForm()
     user: User = current_user._get_current_object()
-    if form.validate_on_submit():
-        try:
-            authentication.change_password(
-                db.session,
-                user,
-                current=form.current_password.data or "",
-                new=form.new_password.data or "",
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            login_user(user)  # the cookie must carry the new session version
-            flash(_("Your password is changed. You are signed out everywhere else."), "success")
-            return redirect(url_for("peeredu.auth.account"))
+    if form.validate_on_submit() and perform(
+        lambda session: authentication.change_password(
+            session,
+            user,
+            current=form.current_password.data or "",
+            new=form.new_password.data or "",
+        ),
+        form=form,
+        done=_("Your password is changed. You are signed out everywhere else."),
+    ):
+        login_user(user)  # the cookie must carry the new session version
+        return redirect(url_for("peeredu.auth.account"))
     return render_template(
         "auth/account.html",
         form=form,
@@ -274,8 +279,9 @@ def account() -> str | Response:
 @login_required
 def sign_out_everywhere() -> Response:
     user: User = current_user._get_current_object()
-    authentication.end_sessions(db.session, user, actor_id=user.id)
-    db.commit()
+    perform(
+        lambda session: authentication.end_sessions(session, user, actor_id=user.id),
+        done=_("You are signed out on all other devices."),
+    )
     login_user(user)  # this browser stays signed in, with the new session version
-    flash(_("You are signed out on all other devices."), "success")
     return redirect(url_for("peeredu.auth.account"))

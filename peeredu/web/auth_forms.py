@@ -1,3 +1,5 @@
+"""The sign-in and account forms: password, two-step codes, language."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -16,16 +18,28 @@ class LoginForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
-class SetPasswordForm(Form):
-    password = PasswordField(
+def _new_password() -> PasswordField:
+    return PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)],
         description=_l("At least 10 characters. A sentence you can remember works well."),
     )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+
+
+def _repeated(label: str, field_name: str) -> PasswordField:
+    """The same password again, which must match the field ``field_name``."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            EqualTo(field_name, message=_l("The passwords do not match.")),
+        ],
     )
+
+
+class SetPasswordForm(Form):
+    password = _new_password()
+    confirm = _repeated(_l("Repeat the password"), "password")
 
 
 class ForgotPasswordForm(Form):
@@ -38,18 +52,8 @@ class LanguageForm(Form):
 
 class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)],
-        description=_l("At least 10 characters. A sentence you can remember works well."),
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            DataRequired(),
-            EqualTo("new_password", message=_l("The passwords do not match.")),
-        ],
-    )
+    new_password = _new_password()
+    confirm = _repeated(_l("Repeat the new password"), "new_password")
 
 
 # A six-digit code from the authenticator app, or a recovery code (letters and digits).

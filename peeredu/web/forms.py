@@ -41,6 +41,13 @@ class Form(FlaskForm):
             return _TRANSLATIONS
 
 
+class SearchForm(Form):
+    """A search or filter form, sent by GET: it changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+
 class _ListSelect(Select):
     """WTForms' select, with each plain option written directly.
 

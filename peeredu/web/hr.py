@@ -34,17 +34,17 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from peeredu import audit
 from peeredu.accounts import permissions
 from peeredu.accounts.models import EnrolmentStatus, Track, WorkRole
 from peeredu.certification import codes
-from peeredu.db import local_date, utcnow
-from peeredu.extensions import current_curriculum, db
+from peeredu.extensions import current_curriculum, current_time, db
 from peeredu.reports import participants as report
 from peeredu.reports.participants import Cell, Choice, ParticipantFilter, ParticipantRow
-from peeredu.web.forms import Form, ListSelectField
+from peeredu.web import hr_scope
+from peeredu.web.forms import ListSelectField, SearchForm
 from peeredu.web.guards import guard
 from peeredu.web.labels import choices, label
+from peeredu.web.lifecycle import log_apart
 from peeredu.web.numbers import whole_number
 from peeredu.web.pagination import pages_of, requested_page
 
@@ -60,10 +60,7 @@ CERTIFICATE_LABELS = {
 COLUMN_WIDTHS = (28, 32, 28, 20, 12, 12, 22, 28, 14, 10, 10, 12, 16, 20, 12)
 
 
-class ParticipantFilterForm(Form):
-    class Meta:
-        csrf = False  # a search form (GET) changes nothing
-
+class ParticipantFilterForm(SearchForm):
     q = StringField(_l("Search by name"), validators=[Optional(), Length(max=200)])
     organisation = ListSelectField(_l("Organisation"), validate_choice=False)
     cohort = ListSelectField(_l("Cohort"), validate_choice=False)
@@ -132,14 +129,8 @@ def index() -> str | BaseResponse:
     form.cohort.choices = _options(report.scoped_cohorts(db.session, current_user.id))
     filters = _filters(form)
     page = requested_page()
-    rows, total = report.participants(
-        db.session,
-        current_curriculum(),
-        current_user.id,
-        filters,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-        today=local_date(utcnow()),
+    rows, total = hr_scope.participants_page(
+        current_user.id, filters, page=page, per_page=PAGE_SIZE
     )
     paging = pages_of(total, PAGE_SIZE, page)
     if page > paging.pages:
@@ -159,9 +150,7 @@ def index() -> str | BaseResponse:
 
 
 def participant(enrolment_id: int) -> str:
-    found = report.participant(
-        db.session, current_curriculum(), current_user.id, enrolment_id, today=local_date(utcnow())
-    )
+    found = hr_scope.participant(current_user.id, enrolment_id)
     if found is None:
         abort(404)
     pdf_url = None
@@ -250,20 +239,11 @@ def _record_export(kind: str, rows: int, filters: ParticipantFilter) -> None:
         parts.append(f"certified={'yes' if filters.certified else 'no'}")
     if filters.search.strip():
         parts.append("search=yes")
-    # A GET reads; the log row gets a writing transaction of its own.
-    with db.writing_apart() as session:
-        audit.record(
-            session,
-            actor_id=current_user.id,
-            action="hr.export",
-            object_type="user",
-            object_id=current_user.id,
-            detail=" ".join(parts),
-        )
+    log_apart("hr.export", object_type="user", object_id=current_user.id, detail=" ".join(parts))
 
 
 def _filename(extension: str) -> str:
-    return f"deltagere-{utcnow().date().isoformat()}.{extension}"
+    return f"deltagere-{current_time().date().isoformat()}.{extension}"
 
 
 def participants_csv() -> Response:
@@ -287,18 +267,12 @@ def _streamed_records(hr_user_id: int, filters: ParticipantFilter) -> Iterator[l
     ``db.session`` is looked up only when the stream starts: by then the view's session has
     been closed with its request, and the stream's own one is closed when the stream ends.
     """
-    yield from _records(
-        report.iter_participants(
-            db.session, current_curriculum(), hr_user_id, filters, today=local_date(utcnow())
-        )
-    )
+    yield from _records(hr_scope.all_participants(hr_user_id, filters))
 
 
 def participants_xlsx() -> Response:
     filters = _export_filters()
-    rows = report.iter_participants(
-        db.session, current_curriculum(), current_user.id, filters, today=local_date(utcnow())
-    )
+    rows = hr_scope.all_participants(current_user.id, filters)
     # On disk, not in memory: the workbook's size grows with the rows.
     target = tempfile.TemporaryFile()
     try:

@@ -12,6 +12,8 @@ Every view follows the same steps, in this order (as Indico's request handlers d
    redirects or signs in (side effects come after the commit).
 4. A **reading** request (GET) never writes on its own session; the few writes it makes (an
    audit row "who read this") go through :func:`record_apart`, a short transaction of its own.
+   A page shown by either kind of request (a form shown again after a POST) records through
+   :func:`record_shown`.
 
 Nothing else in ``peeredu.web`` commits (``tests/unit/test_architecture.py`` checks it).
 """
@@ -22,12 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import abort, flash
+from flask import abort, flash, request
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
+from peeredu import audit
 from peeredu.errors import DomainError, NotFound
-from peeredu.extensions import db
+from peeredu.extensions import SAFE_METHODS, db
 from peeredu.web.forms import domain_message, show_domain_error
 
 T = TypeVar("T")
@@ -75,15 +79,20 @@ def perform(
         abort(404)
     except DomainError as error:
         session.rollback()
-        if form is not None:
-            show_domain_error(form, error)
-        else:
-            flash(domain_message(error), "error")
-        return Outcome(error=error)
+        return _refused(error, form)
     session.commit()
     if done:
         flash(done, "success")
     return Outcome(value=value)
+
+
+def _refused(error: DomainError, form: FlaskForm | None) -> Outcome[Any]:
+    """Say why a change was refused: on the form field it names, or flashed."""
+    if form is not None:
+        show_domain_error(form, error)
+    else:
+        flash(domain_message(error), "error")
+    return Outcome(error=error)
 
 
 def record_apart(write: Callable[[Session], T]) -> T:
@@ -110,8 +119,37 @@ def outside_the_lock(work: Callable[[], T], *, form: FlaskForm | None = None) ->
     try:
         return Outcome(value=work())
     except DomainError as error:
-        if form is not None:
-            show_domain_error(form, error)
-        else:
-            flash(domain_message(error), "error")
-        return Outcome(error=error)
+        return _refused(error, form)
+
+
+def record_shown(write: Callable[[Session], T]) -> T:
+    """An audit write made by rendering a page that a GET or a POST may show (the review page
+    again after a refused save): apart from a reading request (:func:`record_apart`), and on a
+    writing request's own session, committed there.
+
+    A writing request's session holds SQLite's write lock from its first read, so a
+    transaction apart would wait for it; whatever the request changed was already committed
+    or rolled back by :func:`perform`.
+    """
+    if request.method in SAFE_METHODS:
+        return record_apart(write)
+    session = db.session
+    value = write(session)
+    session.commit()
+    return value
+
+
+def log_apart(action: str, *, object_type: str, object_id: object, detail: str = "") -> None:
+    """Log what the signed-in user did on a reading request (an export) in the audit log, in
+    a transaction of its own (:func:`record_apart`)."""
+    actor_id = current_user.id
+    record_apart(
+        lambda session: audit.record(
+            session,
+            actor_id=actor_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+        )
+    )

@@ -249,35 +249,35 @@ def _json(schema: dict[str, Any], description: str, **extra: Any) -> dict[str, A
     )
 
 
+def _error(description: str, header: tuple[str, str, dict[str, Any]] | None = None) -> Any:
+    """An error answer (the Error schema), with the one header it may carry: name, what it
+    says and its schema."""
+    if header is None:
+        return _json(_ref("schemas", "Error"), description)
+    name, says, schema = header
+    return _json(
+        _ref("schemas", "Error"),
+        description,
+        headers={name: {"description": says, "schema": schema}},
+    )
+
+
 RESPONSES: dict[str, Any] = {
-    "BadRequest": _json(
-        _ref("schemas", "Error"), "A malformed or unknown query parameter (named in the answer)."
-    ),
-    "Unauthorized": _json(
-        _ref("schemas", "Error"),
+    "BadRequest": _error("A malformed or unknown query parameter (named in the answer)."),
+    "Unauthorized": _error(
         "No token, or one that is unknown or revoked, or whose owner may no longer use it.",
-        headers={
-            "WWW-Authenticate": {
-                "description": 'Bearer realm="peeredu", with error="invalid_token" when a '
-                "token was sent.",
-                "schema": {"type": "string"},
-            }
-        },
+        (
+            "WWW-Authenticate",
+            'Bearer realm="peeredu", with error="invalid_token" when a token was sent.',
+            {"type": "string"},
+        ),
     ),
-    "NotFound": _json(
-        _ref("schemas", "Error"), "No such object, or one outside the token owner's scope."
-    ),
-    "TooManyRequests": _json(
-        _ref("schemas", "Error"),
+    "NotFound": _error("No such object, or one outside the token owner's scope."),
+    "TooManyRequests": _error(
         "Over the rate limit.",
-        headers={
-            "Retry-After": {
-                "description": "Seconds to wait.",
-                "schema": {"type": "integer", "minimum": 0},
-            }
-        },
+        ("Retry-After", "Seconds to wait.", {"type": "integer", "minimum": 0}),
     ),
-    "Error": _json(_ref("schemas", "Error"), "Any other error (e.g. 405 for a method but GET)."),
+    "Error": _error("Any other error (e.g. 405 for a method but GET)."),
 }
 
 _COMMON_ERRORS = {

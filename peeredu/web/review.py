@@ -14,96 +14,38 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
 
 from peeredu.accounts import permissions
 from peeredu.accounts import services as account_services
 from peeredu.accounts.models import Enrolment, NotificationMode, Track, User
-from peeredu.db import utcnow
-from peeredu.errors import DomainError
-from peeredu.extensions import current_assignments, current_curriculum, db
+from peeredu.extensions import current_assignments, current_curriculum, current_time, db
 from peeredu.reflections import services
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import ReflectionVersion, Review, ReviewDecision
 from peeredu.reports import reviews
 from peeredu.web.emails import queue_feedback_released
-from peeredu.web.forms import Form, ListSelectField, domain_message, show_domain_error
-from peeredu.web.guards import get_or_404, guard
-from peeredu.web.labels import choices
+from peeredu.web.forms import domain_message
+from peeredu.web.guards import guard
+from peeredu.web.lifecycle import found_or_404, perform, record_shown
 from peeredu.web.numbers import whole_number
 from peeredu.web.pagination import pages_of, requested_page
 from peeredu.web.redirects import safe_next
+from peeredu.web.review_forms import (
+    ExtensionForm,
+    NotificationForm,
+    QueueFilterForm,
+    ReviewForm,
+    SnippetForm,
+)
 
 # Reflections per page of the review queue, oldest first.
 QUEUE_PAGE = 50
-# Longer than any feedback needs; the form limit (MAX_FORM_MEMORY_SIZE) is far above it.
-MAX_COMMENT = 20_000
 RELEASING = frozenset({"release", "release_next"})
-
-
-class QueueFilterForm(Form):
-    class Meta:
-        csrf = False  # a filter (GET) changes nothing
-
-    cohort = ListSelectField(_l("Cohort"), validate_choice=False, default="")
-    module = ListSelectField(_l("Module"), validate_choice=False, default="")
-    track = SelectField(
-        _l("Track"),
-        choices=[SelectChoice("", _l("Both tracks")), *choices(Track)],
-        validate_choice=False,
-        default="",
-    )
-    late = BooleanField(_l("Only late"))
-    flagged = BooleanField(_l("Only marked for supervision"))
-
-
-class NotificationForm(Form):
-    mode = RadioField(
-        _l("When a learner submits a reflection"),
-        choices=[
-            SelectChoice(
-                NotificationMode.IMMEDIATE.value, _l("Email me each time a reflection is submitted")
-            ),
-            SelectChoice(
-                NotificationMode.DIGEST.value,
-                _l("Email me once a day with a list of what was submitted"),
-            ),
-        ],
-    )
-
-
-class ReviewForm(Form):
-    overall_comment = TextAreaField(
-        _l("Overall comment"),
-        validators=[Length(max=MAX_COMMENT)],
-        description=_l("Required to release the feedback. The learner reads it first."),
-    )
-    # Rendered by hand as a fieldset; checked against ReviewDecision in _decision.
-    decision = RadioField(_l("Decision"), choices=choices(ReviewDecision), validate_choice=False)
-    # The saved feedback's lock_version when the page was opened; empty if there was none.
-    lock_version = HiddenField()
-
-
-class SnippetForm(Form):
-    text = TextAreaField(
-        _l("New snippet"),
-        validators=[DataRequired(), Length(max=1000)],
-        description=_l("A piece of feedback you often give. Only you see your snippets."),
-    )
-    next = HiddenField()
-
-
-class ExtensionForm(Form):
-    assignment = HiddenField(validators=[DataRequired()])
-    # Labelled in templates/teach/learner.html, with the assignment's title.
-    due_on = DateField(validators=[DataRequired()])
 
 
 def build_blueprint() -> Blueprint:
@@ -174,18 +116,22 @@ def queue() -> str | Response:
 
 def notifications() -> Response:
     form = NotificationForm()
-    if form.validate_on_submit():
-        user = get_or_404(User, current_user.id)
-        account_services.set_review_notifications(db.session, user, form.mode.data or "")
-        db.commit()
-        if user.review_notifications is NotificationMode.DIGEST:
-            flash(
-                _("You will get one email a day when reflections have been submitted."), "success"
-            )
-        else:
-            flash(_("You will get an email each time a reflection is submitted."), "success")
-    else:
+    if not form.validate_on_submit():
         flash(_("Choose how you want to hear about submitted reflections."), "error")
+    else:
+        user = found_or_404(User, current_user.id)
+        if perform(
+            lambda session: account_services.set_review_notifications(
+                session, user, form.mode.data or ""
+            )
+        ):
+            if user.review_notifications is NotificationMode.DIGEST:
+                flash(
+                    _("You will get one email a day when reflections have been submitted."),
+                    "success",
+                )
+            else:
+                flash(_("You will get an email each time a reflection is submitted."), "success")
     return redirect(url_for(".queue") + "#notifications")
 
 
@@ -228,12 +174,11 @@ def _decision(form: ReviewForm) -> str | None:
 
 def _record_read(version: ReflectionVersion) -> None:
     """Log that this teacher was shown the reflection's text (DOMAIN: log who reads)."""
-    # A GET runs in a reading transaction. On SQLite, turning one that has already read into
-    # a writing one can fail at once with "database is locked" (busy_timeout does not cover
-    # that upgrade), so the reads end here and the audit row starts a transaction of its own.
-    db.session.commit()
-    services.record_read(db.session, teacher_id=current_user.id, version=version, now=utcnow())
-    db.session.commit()
+    record_shown(
+        lambda session: services.record_read(
+            session, teacher_id=current_user.id, version=version, now=current_time()
+        )
+    )
 
 
 def review(version_id: int) -> str | Response:
@@ -252,31 +197,36 @@ def review(version_id: int) -> str | Response:
     form = ReviewForm()
     criteria = _posted_criteria(assignment)
     action = request.form.get("action", "draft")
+    releasing = action in RELEASING
+
+    def save(session: Session) -> None:
+        services.save_review(
+            session,
+            current_curriculum(),
+            assignment,
+            version,
+            teacher_id=current_user.id,
+            criteria=criteria,
+            overall_comment=form.overall_comment.data or "",
+            decision=_decision(form),
+            expected_lock=whole_number(form.lock_version.data),
+            release=releasing,
+            now=current_time(),
+        )
+        if releasing:
+            queue_feedback_released(
+                session,
+                enrolment.user,
+                assignment_title=assignment.title,
+                link_values={"enrolment_id": enrolment.id, "slug": assignment.slug},
+            )
+
     conflict = False
     if form.validate_on_submit():
-        try:
-            services.save_review(
-                db.session,
-                current_curriculum(),
-                assignment,
-                version,
-                teacher_id=current_user.id,
-                criteria=criteria,
-                overall_comment=form.overall_comment.data or "",
-                decision=_decision(form),
-                expected_lock=whole_number(form.lock_version.data),
-                release=action in RELEASING,
-                now=utcnow(),
-            )
-        except services.ReviewConflict as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            conflict = True
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            return _saved(version, enrolment, assignment, action)
+        outcome = perform(save, form=form)
+        if outcome:
+            return _saved(version, enrolment, action)
+        conflict = isinstance(outcome.error, services.ReviewConflict)
     saved = services.review_for(db.session, version)
     if conflict and saved is not None:
         # The teacher has now seen the other feedback; saving again is a decision to replace it.
@@ -284,22 +234,12 @@ def review(version_id: int) -> str | Response:
     return _page(version, enrolment, assignment, form, criteria, kept=True, conflict=conflict)
 
 
-def _saved(
-    version: ReflectionVersion, enrolment: Enrolment, assignment: Assignment, action: str
-) -> Response:
-    learner = enrolment.user
-    if action in RELEASING:
-        queue_feedback_released(
-            db.session,
-            learner,
-            assignment_title=assignment.title,
-            link_values={"enrolment_id": enrolment.id, "slug": assignment.slug},
-        )
-    db.commit()
+def _saved(version: ReflectionVersion, enrolment: Enrolment, action: str) -> Response:
+    """Where a committed save goes: the same page for a draft, or on after a release."""
     if action not in RELEASING:
         flash(_("Your feedback is saved as a draft. The learner cannot see it yet."), "success")
         return redirect(url_for(".review", version_id=version.id))
-    flash(_("The feedback is released to %(name)s.", name=learner.name), "success")
+    flash(_("The feedback is released to %(name)s.", name=enrolment.user.name), "success")
     if action == "release_next":
         following = reviews.next_in_queue(db.session, current_user.id, after_version_id=version.id)
         if following is not None:
@@ -350,68 +290,69 @@ def _page(
     )
 
 
+def _form_reasons(form: Any) -> str:
+    return " ".join(message for errors in form.errors.values() for message in errors)
+
+
 def add_snippet() -> Response:
     form = SnippetForm()
     back = safe_next(form.next.data, url_for(".queue"))
-    if form.validate_on_submit():
-        try:
-            services.add_snippet(db.session, current_user.id, form.text.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(_("The snippet was not saved: %(reason)s", reason=domain_message(error)), "error")
-        else:
-            db.commit()
-            flash(_("The snippet is saved."), "success")
-    else:
-        reasons = " ".join(message for errors in form.errors.values() for message in errors)
-        flash(_("The snippet was not saved: %(reason)s", reason=reasons), "error")
+    if not form.validate_on_submit():
+        flash(_("The snippet was not saved: %(reason)s", reason=_form_reasons(form)), "error")
+        return redirect(back + "#snippets")
+    saved = perform(
+        lambda session: services.add_snippet(session, current_user.id, form.text.data or ""),
+        form=form,
+        done=_("The snippet is saved."),
+    )
+    if saved.error is not None:
+        reason = domain_message(saved.error)
+        flash(_("The snippet was not saved: %(reason)s", reason=reason), "error")
     return redirect(back + "#snippets")
 
 
 # -- Extensions -----------------------------------------------------------------------------
 
 
-def grant_extension(cohort_id: int, enrolment_id: int) -> Response:
-    enrolment = get_or_404(Enrolment, enrolment_id)
-    if enrolment.cohort_id != cohort_id or not permissions.teaches_cohort(
-        db.session, current_user, cohort_id
-    ):
-        abort(404)
-    form = ExtensionForm()
-    found = current_assignments().get(form.assignment.data or "")
+def _extendable(enrolment: Enrolment, slug: str) -> Assignment:
+    """The assignment ``slug`` of a module on the learner's track, or 404."""
+    found = current_assignments().get(slug)
     module = current_curriculum().module(found.module) if found else None
     if found is None or module is None or enrolment.track not in module.tracks:
         abort(404)
+    return found
+
+
+def grant_extension(cohort_id: int, enrolment_id: int) -> Response:
+    enrolment = found_or_404(
+        Enrolment,
+        enrolment_id,
+        visible=lambda e: permissions.teaches_learner_in(db.session, current_user, e, cohort_id),
+    )
+    form = ExtensionForm()
+    found = _extendable(enrolment, form.assignment.data or "")
     back = (
         url_for("peeredu.teach.learner", cohort_id=cohort_id, enrolment_id=enrolment.id)
         + f"#due-{found.module}"
     )
     if not form.validate_on_submit():
-        reasons = " ".join(message for errors in form.errors.values() for message in errors)
-        flash(_("The due date was not changed: %(reason)s", reason=reasons), "error")
+        flash(_("The due date was not changed: %(reason)s", reason=_form_reasons(form)), "error")
         return redirect(back)
-    assert form.due_on.data is not None  # DataRequired
-    try:
-        services.grant_extension(
-            db.session,
-            enrolment,
-            found,
-            due=form.due_on.data,
-            teacher_id=current_user.id,
-            now=utcnow(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(_("The due date was not changed: %(reason)s", reason=domain_message(error)), "error")
-    else:
-        db.commit()
-        flash(
-            _(
-                "%(name)s now has until %(date)s for “%(assignment)s”.",
-                name=enrolment.user.name,
-                date=format_date(form.due_on.data, "long"),
-                assignment=found.title,
-            ),
-            "success",
-        )
+    due = form.due_on.data
+    assert due is not None  # DataRequired
+    granted = perform(
+        lambda session: services.grant_extension(
+            session, enrolment, found, due=due, teacher_id=current_user.id, now=current_time()
+        ),
+        form=form,
+        done=_(
+            "%(name)s now has until %(date)s for “%(assignment)s”.",
+            name=enrolment.user.name,
+            date=format_date(due, "long"),
+            assignment=found.title,
+        ),
+    )
+    if granted.error is not None:
+        reason = domain_message(granted.error)
+        flash(_("The due date was not changed: %(reason)s", reason=reason), "error")
     return redirect(back)

@@ -9,7 +9,6 @@ SESSION_IDLE_TIMEOUT without requests and SESSION_ABSOLUTE_TIMEOUT after signing
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from flask import current_app, redirect, request, session, url_for
@@ -18,11 +17,12 @@ from werkzeug.wrappers import Response
 
 from peeredu.accounts import authentication, twofactor
 from peeredu.accounts.models import User
-from peeredu.extensions import db
+from peeredu.extensions import current_time, db
 
 # Text a learner sent after their session expired waits under this key (see web.reflect).
 STASH_SESSION_KEY = "stashed_text"
-# When the session began and when it was last used (unix time), for the server-side timeouts.
+# When the session began and when it was last used (unix time, by the app's clock), for the
+# server-side timeouts.
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
 # Why the last session ended ("idle" or "absolute"), told once on the login page.
@@ -67,7 +67,7 @@ def sign_in(user: User) -> None:
     session.clear()
     session.update(kept)
     session.permanent = True
-    session[SIGNED_IN_AT] = session[SEEN_AT] = time.time()
+    session[SIGNED_IN_AT] = session[SEEN_AT] = current_time().timestamp()
     login_user(user)
 
 
@@ -90,7 +90,7 @@ def session_rules() -> Response | None:
     if not current_user.is_authenticated:
         return None
     config = current_app.config
-    now = time.time()
+    now = current_time().timestamp()
     signed_in_at = session.get(SIGNED_IN_AT)
     seen_at = session.get(SEEN_AT)
     ended = None

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from typing import Any
 
 import segno
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from peeredu.accounts import authentication, twofactor
 from peeredu.accounts.models import User
-from peeredu.db import utcnow
-from peeredu.errors import DomainError
-from peeredu.extensions import db, limiter
+from peeredu.extensions import current_time, db, limiter
 from peeredu.web.auth_forms import ConfirmPasswordForm, RecoveryCodeForm, TwoFactorCodeForm
-from peeredu.web.forms import Form, show_domain_error
+from peeredu.web.forms import Form
+from peeredu.web.lifecycle import perform
 from peeredu.web.redirects import safe_next
 from peeredu.web.signin import (
     PENDING_TWO_FACTOR,
@@ -35,7 +35,7 @@ def _pending_user() -> tuple[User, dict[str, Any]] | None:
     if not isinstance(pending, dict):
         return None
     timeout = seconds(current_app.config["TWO_FACTOR_PENDING_TIMEOUT"])
-    if not 0 <= time.time() - float(pending.get("at", 0)) <= timeout:
+    if not 0 <= current_time().timestamp() - float(pending.get("at", 0)) <= timeout:
         return None
     user = db.session.get(User, int(pending.get("user", 0)))
     if user is None or not user.is_active or user.session_version != pending.get("version"):
@@ -57,12 +57,18 @@ def two_factor_login() -> str | Response:
     recovery = request.args.get("recovery") == "1"
     form = RecoveryCodeForm() if recovery else TwoFactorCodeForm()
     if form.validate_on_submit():
-        now = utcnow()
-        if authentication.check_code(
-            db.session, user, form.code.data or "", now=now, policy=lockout_policy()
-        ):
-            authentication.complete_login(db.session, user, now=now)
-            db.commit()
+        now = current_time()
+
+        def check(session: Session) -> bool:
+            """Whether the code is right (a wrong one is recorded as a failed attempt)."""
+            passed = authentication.check_code(
+                session, user, form.code.data or "", now=now, policy=lockout_policy()
+            )
+            if passed:
+                authentication.complete_login(session, user, now=now)
+            return passed
+
+        if perform(check).value:
             sign_in(user)
             if twofactor.recovery_codes_left(db.session, user) <= 2:
                 flash(
@@ -70,7 +76,6 @@ def two_factor_login() -> str | Response:
                     "info",
                 )
             return redirect(safe_next(pending.get("next"), url_for("peeredu.home.index")))
-        db.commit()  # the failed attempt
         if authentication.is_locked(user, now):
             session.pop(PENDING_TWO_FACTOR, None)
             flash(
@@ -99,41 +104,45 @@ def two_factor_setup() -> str | Response:
     # Two password forms on one page: prefixed, so that their fields have their own ids.
     regenerate_form = ConfirmPasswordForm(prefix="regenerate")
     disable_form = ConfirmPasswordForm(prefix="disable")
-    action = request.form.get("action")
-    now = utcnow()
-    if request.method == "POST":
-        try:
-            if action == "start" and Form().validate_on_submit():
-                twofactor.start_enrolment(db.session, user, now=now)
-                db.commit()
-                return redirect(url_for("peeredu.auth.two_factor_setup"))
-            if action == "confirm" and code_form.validate_on_submit():
-                codes = twofactor.confirm_enrolment(
-                    db.session, user, code_form.code.data or "", now=now
-                )
-                db.commit()
-                flash(_("Two-step sign-in is on."), "success")
-                return _show_recovery_codes(codes)
-            if action == "regenerate" and regenerate_form.validate_on_submit():
-                codes = twofactor.regenerate_recovery_codes(
-                    db.session, user, password=regenerate_form.password.data or "", now=now
-                )
-                db.commit()
-                return _show_recovery_codes(codes)
-            if action == "disable" and disable_form.validate_on_submit():
-                twofactor.disable(
-                    db.session,
-                    user,
-                    password=disable_form.password.data or "",
-                    required=required,
-                )
-                db.commit()
-                flash(_("Two-step sign-in is off."), "success")
-                return redirect(url_for("peeredu.auth.account"))
-        except DomainError as error:
-            db.session.rollback()
-            forms = {"confirm": code_form, "regenerate": regenerate_form}
-            show_domain_error(forms.get(action or "", disable_form), error)
+    action = request.form.get("action") or ""
+    now = current_time()
+    # Each action of the page: the form that must be valid, and its change.
+    changes: dict[str, tuple[Form, Callable[[Session], list[str] | None]]] = {
+        "start": (Form(), lambda session: twofactor.start_enrolment(session, user, now=now)),
+        "confirm": (
+            code_form,
+            lambda session: twofactor.confirm_enrolment(
+                session, user, code_form.code.data or "", now=now
+            ),
+        ),
+        "regenerate": (
+            regenerate_form,
+            lambda session: twofactor.regenerate_recovery_codes(
+                session, user, password=regenerate_form.password.data or "", now=now
+            ),
+        ),
+        "disable": (
+            disable_form,
+            lambda session: twofactor.disable(
+                session, user, password=disable_form.password.data or "", required=required
+            ),
+        ),
+    }
+    if request.method == "POST" and action in changes:
+        form, change = changes[action]
+        # A refused start or disable is told beside the disable form, as the page shows it.
+        shown = {"confirm": code_form, "regenerate": regenerate_form}.get(action, disable_form)
+        done = perform(change, form=shown) if form.validate_on_submit() else None
+        if done and action == "start":
+            return redirect(url_for("peeredu.auth.two_factor_setup"))
+        if done and action == "confirm":
+            flash(_("Two-step sign-in is on."), "success")
+            return _show_recovery_codes(done.value or [])
+        if done and action == "regenerate":
+            return _show_recovery_codes(done.value or [])
+        if done and action == "disable":
+            flash(_("Two-step sign-in is off."), "success")
+            return redirect(url_for("peeredu.auth.account"))
     credential = twofactor.find(db.session, user)
     qr_code = secret = None
     if credential is not None and credential.enabled_at is None:

@@ -66,9 +66,13 @@ def live_port() -> int:
 
 
 @pytest.fixture
-def app_overrides(live_port: int) -> dict[str, Any]:
+def app_overrides(live_port: int, request: pytest.FixtureRequest) -> dict[str, Any]:
     # Links in emails must point at the live server.
-    return {"BASE_URL": f"http://127.0.0.1:{live_port}"}
+    overrides: dict[str, Any] = {"BASE_URL": f"http://127.0.0.1:{live_port}"}
+    # A journey that asks for the clock fixture runs the live app on it, to move time on.
+    if "clock" in request.fixturenames:
+        overrides["CLOCK"] = request.getfixturevalue("clock")
+    return overrides
 
 
 def _buffered(app: Flask) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,8 +28,9 @@ from peeredu.curriculum import attendance, progress
 from peeredu.curriculum.records import AttendanceStatus, ClassDay
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
+from peeredu.web.signin import seconds
 from tests.browser.steps import say, sign_in, sign_out
-from tests.conftest import Mailbox, deliver_outbox
+from tests.conftest import Clock, Mailbox, deliver_outbox
 from tests.factories import PASSWORD
 
 FIRST_MODULE = "fra-levet-erfaring-til-erfaringskompetence"
@@ -364,7 +365,7 @@ def test_hr_filters_exports_and_cannot_reach_another_organisations_participant(
 
 
 def test_the_session_expires_while_writing_and_the_text_survives_signing_in_again(
-    app: Flask, page: Page, course: SimpleNamespace
+    app: Flask, clock: Clock, page: Page, course: SimpleNamespace
 ) -> None:
     sign_in(page, app, "maria@example.org")
     open_first_assignment(page, app)
@@ -372,16 +373,14 @@ def test_the_session_expires_while_writing_and_the_text_survives_signing_in_agai
     page.locator("#text").fill(first)
     wait_until_saved(page, app)
 
-    # The learner stops to think for longer than the server's inactivity limit (shortened
-    # here from an hour to two seconds); the session ends on the server.
-    app.config["SESSION_IDLE_TIMEOUT"] = timedelta(seconds=2)
-    page.wait_for_timeout(3_000)
+    # The learner stops to think for longer than the server's inactivity limit; the session
+    # ends on the server (whose clock the test moves on).
+    clock.advance(seconds=seconds(app.config["SESSION_IDLE_TIMEOUT"]) + 60)
     page.locator("#text").press("End")
     page.keyboard.type(" Og det jeg skrev bagefter, uden at vide at jeg var logget ud.")
     page.get_by_role("button", name=say(app, "Save draft")).click()
 
     expect(page.locator("#email")).to_be_visible()
-    app.config["SESSION_IDLE_TIMEOUT"] = timedelta(hours=1)
     expect(page.locator(".flashes")).to_contain_text(
         say(app, "You were signed out, but what you wrote is kept. Sign in to continue.")
     )

@@ -61,7 +61,9 @@ def test_create_and_rename_organisation(app, client, admin):
     )
     assert response.status_code == 302
     page = client.get("/admin/organisations").get_data(as_text=True)
-    assert "Helsingør Kommune" in page and "Kommune" in page
+    # The name as typed, and the kind by its Danish label in a cell of its own.
+    assert "Helsingør Kommune</a>" in page
+    assert "<td>Kommune</td>" in page
 
     with app.app_context():
         org_id = db.session.scalar(select(Organisation.id))

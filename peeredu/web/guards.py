@@ -15,6 +15,7 @@ from peeredu import audit
 from peeredu.accounts.permissions import Visitor
 from peeredu.db import Base
 from peeredu.extensions import db, login_manager
+from peeredu.web.lifecycle import record_refusal_apart
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,9 @@ def record_refusal() -> None:
         for key, value in sorted((request.view_args or {}).items())
         if key not in UNLOGGED_ARGS
     )
-    db.session.rollback()
     try:
-        with db.writing_apart() as session:
-            audit.record(
+        record_refusal_apart(
+            lambda session: audit.record(
                 session,
                 actor_id=actor_id,
                 action="access.denied",
@@ -77,5 +77,6 @@ def record_refusal() -> None:
                 object_id=endpoint[:64],
                 detail=f"{request.method} {target}".strip(),
             )
+        )
     except SQLAlchemyError:
         log.exception("Could not log a refused access to %s", endpoint)

@@ -122,6 +122,14 @@ def outside_the_lock(work: Callable[[], T], *, form: FlaskForm | None = None) ->
         return _refused(error, form)
 
 
+def record_refusal_apart(write: Callable[[Session], T]) -> T:
+    """A write that records why a request was refused (an access denied), after the request's
+    own work is dropped: its transaction is rolled back first, so that a writing request's
+    SQLite lock is released before the record's own transaction (:func:`record_apart`)."""
+    db.session.rollback()
+    return record_apart(write)
+
+
 def record_shown(write: Callable[[Session], T]) -> T:
     """An audit write made by rendering a page that a GET or a POST may show (the review page
     again after a refused save): apart from a reading request (:func:`record_apart`), and on a

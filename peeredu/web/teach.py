@@ -27,7 +27,6 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from peeredu import audit
 from peeredu.accounts import permissions
 from peeredu.accounts.models import Cohort, Enrolment, Track
 from peeredu.certification.services import certificate_of
@@ -42,7 +41,7 @@ from peeredu.reports.cohort import cohort_enrolments, cohort_matrix, matrix_csv
 from peeredu.web.forms import Form, ReasonForm
 from peeredu.web.guards import guard
 from peeredu.web.labels import label
-from peeredu.web.lifecycle import found_or_404, perform, record_apart
+from peeredu.web.lifecycle import found_or_404, log_apart, perform
 
 
 class ClassDayForm(Form):
@@ -143,15 +142,11 @@ def cohort_csv(cohort_id: int) -> Response:
         status_text={status: label(status) for status in ModuleStatus},
         track_text={track: label(track) for track in Track},
     )
-    record_apart(
-        lambda session: audit.record(
-            session,
-            actor_id=current_user.id,
-            action="cohort.export",
-            object_type="cohort",
-            object_id=found.id,
-            detail=f"format=csv rows={len(matrix.rows)}",
-        )
+    log_apart(
+        "cohort.export",
+        object_type="cohort",
+        object_id=found.id,
+        detail=f"format=csv rows={len(matrix.rows)}",
     )
     filename = f"overblik-{found.id}.csv"
     return Response(

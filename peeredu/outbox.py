@@ -21,8 +21,7 @@ from sqlalchemy import String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from peeredu import audit
-from peeredu.accounts.models import enum_type
-from peeredu.db import Base, utcnow
+from peeredu.db import Base, enum_type, utcnow
 from peeredu.errors import N_, DomainError, NotFound
 
 log = logging.getLogger(__name__)

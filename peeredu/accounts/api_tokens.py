@@ -8,8 +8,6 @@ short ``prefix`` is not secret; it lets the owner tell their tokens apart in the
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, or_, select, update
@@ -19,6 +17,7 @@ from peeredu import audit
 from peeredu.accounts.models import Role, User
 from peeredu.db import Base, utcnow
 from peeredu.errors import N_, DomainError, NotFound
+from peeredu.tokens import digest, new_token
 
 RAW_PREFIX = "pe_"
 PREFIX_LENGTH = 8
@@ -50,10 +49,6 @@ class ApiToken(Base):
         return self.revoked_at is None
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def may_hold_tokens(user: User) -> bool:
     """Tokens read what HR users read; nobody else has a use for them."""
     return user.is_active and user.has_role(Role.HR)
@@ -70,11 +65,11 @@ def create_token(session: Session, user: User, name: str, now: datetime) -> tupl
         raise DomainError(
             N_("At most %(count)s characters, please."), field="name", count=NAME_MAX_LENGTH
         )
-    raw = RAW_PREFIX + secrets.token_urlsafe(32)
+    raw = RAW_PREFIX + new_token()
     token = ApiToken(
         user_id=user.id,
         name=name,
-        token_hash=hash_token(raw),
+        token_hash=digest(raw),
         prefix=raw[:PREFIX_LENGTH],
         created_at=now,
     )
@@ -135,7 +130,7 @@ def authenticate_token(session: Session, raw: str, now: datetime) -> User | None
         return None
     token = session.scalar(
         select(ApiToken)
-        .where(ApiToken.token_hash == hash_token(raw))
+        .where(ApiToken.token_hash == digest(raw))
         .options(joinedload(ApiToken.user))
     )
     if token is None or token.revoked_at is not None or not may_hold_tokens(token.user):

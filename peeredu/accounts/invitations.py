@@ -11,8 +11,6 @@ never wait for each other in a circle): two new links asked for at once leave on
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -29,10 +27,7 @@ from peeredu.accounts.models import (
 )
 from peeredu.db import lock
 from peeredu.errors import N_, DomainError, NotFound
-
-
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+from peeredu.tokens import digest, new_token
 
 
 def issue_token(
@@ -46,12 +41,12 @@ def issue_token(
 ) -> str:
     """A new one-time token; earlier unused tokens of the same purpose stop working."""
     revoke_tokens(session, user, purpose, now=now)
-    raw = secrets.token_urlsafe(32)
+    raw = new_token()
     session.add(
         AccountToken(
             user_id=user.id,
             purpose=purpose,
-            token_hash=_hash_token(raw),
+            token_hash=digest(raw),
             created_at=now,
             expires_at=now + max_age,
             created_by_id=created_by_id,
@@ -86,7 +81,7 @@ def find_token(
 ) -> AccountToken | None:
     token = session.scalar(
         select(AccountToken).where(
-            AccountToken.token_hash == _hash_token(raw), AccountToken.purpose == purpose
+            AccountToken.token_hash == digest(raw), AccountToken.purpose == purpose
         )
     )
     if token is None or not token.is_usable(now) or not token.user.active:
@@ -219,8 +214,8 @@ def request_password_reset(
     if user is None or not user.is_active:
         # No account has id 0: the same statement as issue_token's, changing nothing.
         _revoke(session, 0, TokenPurpose.PASSWORD_RESET, now=now)
-        raw = secrets.token_urlsafe(32)
-        _hash_token(raw)
+        raw = new_token()
+        digest(raw)
         return None, raw
     token = issue_token(
         session, user, TokenPurpose.PASSWORD_RESET, now=now, max_age=max_age, created_by_id=None

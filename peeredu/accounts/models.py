@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     String,
     Table,
@@ -16,20 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from peeredu.db import Base, utcnow
-
-
-def enum_type(enum_class: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column: VARCHAR plus a named CHECK constraint, stored by value."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=max(len(member.value) for member in enum_class),
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
+from peeredu.db import Base, enum_type, utcnow
 
 
 class Role(str, enum.Enum):

@@ -15,7 +15,6 @@ or new sets of recovery codes at once do not leave codes nobody was shown.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import datetime
@@ -29,6 +28,7 @@ from peeredu.accounts.models import Role, User
 from peeredu.accounts.passwords import verify_password
 from peeredu.db import Base, lock
 from peeredu.errors import N_, DomainError
+from peeredu.tokens import digest
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -138,7 +138,7 @@ def _matching_step(secret: str, code: str, *, now: datetime, after: int | None) 
 
 
 def _hash_recovery(code: str) -> str:
-    return hashlib.sha256(_normalise_code(code).encode()).hexdigest()
+    return digest(_normalise_code(code))
 
 
 def _new_recovery_codes(session: Session, user: User, *, now: datetime) -> list[str]:

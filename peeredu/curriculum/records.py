@@ -21,8 +21,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint, and_, case, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from peeredu.accounts.models import Enrolment, enum_type
-from peeredu.db import Base
+from peeredu.accounts.models import Enrolment
+from peeredu.db import Base, enum_type
 
 
 class AttendanceStatus(str, enum.Enum):

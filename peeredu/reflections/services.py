@@ -7,9 +7,7 @@ text is recognised, and every refusal leaves the draft as it was.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -40,6 +38,7 @@ from peeredu.reflections.models import (
     ReviewDecision,
     StashedText,
 )
+from peeredu.tokens import digest, new_token
 
 MAX_TEXT = 100_000  # characters; the form limit is larger, so this message is ours
 MAX_NOTE = 2_000
@@ -425,10 +424,6 @@ def reopen_module(
 # -- Stash: text posted after the session expired ------------------------------------------
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def stash(
     session: Session,
     *,
@@ -446,10 +441,10 @@ def stash(
     that version, the text simply continues it; otherwise the learner chooses between both.
     """
     session.execute(delete(StashedText).where(StashedText.created_at < now - STASH_LIFETIME))
-    token = secrets.token_urlsafe(24)
+    token = new_token(24)
     session.add(
         StashedText(
-            token_hash=_hash(token),
+            token_hash=digest(token),
             enrolment_id=enrolment_id,
             assignment_slug=assignment_slug,
             text=text[:MAX_TEXT],
@@ -467,7 +462,7 @@ def _stashes(
 ) -> list[tuple[str, StashedText]]:
     found = []
     for token in tokens:
-        row = session.get(StashedText, _hash(token))
+        row = session.get(StashedText, digest(token))
         if row is not None and (row.enrolment_id, row.assignment_slug) == (
             enrolment_id,
             assignment_slug,

@@ -25,20 +25,18 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Row, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from peeredu.accounts.models import (
     Cohort,
     Enrolment,
     EnrolmentStatus,
     Organisation,
-    Role,
     Track,
     User,
-    UserRole,
     WorkRole,
-    hr_scopes,
 )
+from peeredu.accounts.permissions import hr_organisation_ids
 from peeredu.certification.models import Certificate
 from peeredu.curriculum.content import Curriculum
 from peeredu.curriculum.records import AttendanceSummary, ModuleCompletion
@@ -103,31 +101,13 @@ class Choice:
 _SORT_NAME = func.lower(User.name)
 
 
-def _scope(hr_user_id: int) -> Select[tuple[int]]:
-    """The organisations the user follows: none unless the account is active and holds HR.
-
-    The role is checked here too because removing the HR role leaves the hr_scopes rows.
-    """
-    hr_user = aliased(User, name="hr_user")
-    return (
-        select(hr_scopes.c.organisation_id)
-        .join(hr_user, hr_user.id == hr_scopes.c.user_id)
-        .join(
-            UserRole,
-            and_(UserRole.user_id == hr_scopes.c.user_id, UserRole.role == Role.HR),
-        )
-        .where(hr_scopes.c.user_id == hr_user_id, hr_user.active.is_(True))
-        .correlate(None)
-    )
-
-
 def _contains(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
 def _conditions(hr_user_id: int, filters: ParticipantFilter) -> list[Any]:
-    conditions: list[Any] = [Enrolment.organisation_id.in_(_scope(hr_user_id))]
+    conditions: list[Any] = [Enrolment.organisation_id.in_(hr_organisation_ids(hr_user_id))]
     if filters.organisation_ids is not None:
         conditions.append(Enrolment.organisation_id.in_(sorted(filters.organisation_ids)))
     if filters.cohort_id is not None:
@@ -269,14 +249,14 @@ def _build(
 
 
 def scoped_organisation_ids(session: Session, hr_user_id: int) -> set[int]:
-    return set(session.scalars(_scope(hr_user_id)))
+    return set(session.scalars(hr_organisation_ids(hr_user_id)))
 
 
 def scoped_organisations(session: Session, hr_user_id: int) -> list[Choice]:
     """The organisations the user follows, by name (the organisation filter's choices)."""
     rows = session.execute(
         select(Organisation.id, Organisation.name)
-        .where(Organisation.id.in_(_scope(hr_user_id)))
+        .where(Organisation.id.in_(hr_organisation_ids(hr_user_id)))
         .order_by(func.lower(Organisation.name), Organisation.id)
     )
     return [Choice(id=row.id, name=row.name) for row in rows]
@@ -288,7 +268,7 @@ def scoped_cohorts(session: Session, hr_user_id: int) -> list[Choice]:
         select(Enrolment.id)
         .where(
             Enrolment.cohort_id == Cohort.id,
-            Enrolment.organisation_id.in_(_scope(hr_user_id)),
+            Enrolment.organisation_id.in_(hr_organisation_ids(hr_user_id)),
         )
         .exists()
     )

@@ -29,7 +29,7 @@ from flask.cli import AppGroup, NoAppException, ScriptInfo, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from peeredu import backup, demo, demo_national, outbox
-from peeredu.accounts import services
+from peeredu.accounts import enrolments, organisations, users, validation
 from peeredu.accounts.models import OrganisationKind, Role, Track, WorkRole
 from peeredu.certification import codes
 from peeredu.certification import services as certification
@@ -157,7 +157,7 @@ users_group = _Group("users", help="People who can sign in.")
     type=_choice(Role),
     help="Repeat for several roles.",
 )
-@click.option("--locale", default="da", type=click.Choice(services.LOCALES))
+@click.option("--locale", default="da", type=click.Choice(validation.LOCALES))
 @click.option(
     "--password-stdin",
     is_flag=True,
@@ -169,7 +169,7 @@ def users_create(
     """Create a user (with a password, or to be invited)."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with _transaction({"password": "password-stdin", "roles": "role"}) as session:
-        user = services.create_user(
+        user = users.create_user(
             session,
             email=email,
             name=name,
@@ -190,7 +190,9 @@ orgs_group = _Group("orgs", help="Partner organisations (workplaces).")
 def orgs_create(name: str, kind: str) -> None:
     """Create an organisation."""
     with _transaction() as session:
-        organisation = services.create_organisation(session, name=name, kind=kind, actor_id=None)
+        organisation = organisations.create_organisation(
+            session, name=name, kind=kind, actor_id=None
+        )
     click.echo(f"Created organisation {organisation.name}.")
 
 
@@ -207,11 +209,11 @@ def cohorts_create(name: str, start_date: Any, end_date: Any, teachers: tuple[st
     with _transaction({"end_date": "end", "start_date": "start", "teachers": "teacher"}) as session:
         teacher_ids = []
         for email in teachers:
-            teacher = services.get_user_by_email(session, email)
+            teacher = users.get_user_by_email(session, email)
             if teacher is None:
                 raise click.ClickException(f"--teacher: no user has the email address {email}.")
             teacher_ids.append(teacher.id)
-        cohort = services.create_cohort(
+        cohort = organisations.create_cohort(
             session,
             name=name,
             start_date=start_date.date(),
@@ -241,19 +243,21 @@ def enrol_command(
 ) -> None:
     """Enrol a user in a cohort on a track."""
     with _transaction() as session:
-        user = services.get_user_by_email(session, email)
+        user = users.get_user_by_email(session, email)
         if user is None:
             raise click.ClickException(f"--email: no user has the email address {email}.")
-        found_cohort = services.get_cohort_by_name(session, cohort, field="cohort")
-        found_org = services.get_organisation_by_name(session, organisation, field="organisation")
+        found_cohort = organisations.get_cohort_by_name(session, cohort, field="cohort")
+        found_org = organisations.get_organisation_by_name(
+            session, organisation, field="organisation"
+        )
         default_role = WorkRole.PAID_PEER if track == Track.PEER.value else WorkRole.COLLEAGUE
-        spec = services.EnrolmentSpec(
+        spec = enrolments.EnrolmentSpec(
             cohort_id=found_cohort.id,
             organisation_id=found_org.id,
             track=track,
             work_role=work_role or default_role,
         )
-        services.enrol(session, user, spec, actor_id=None)
+        enrolments.enrol(session, user, spec, actor_id=None)
     click.echo(f"Enrolled {user.email} in {found_cohort.name} ({track}).")
 
 
@@ -403,7 +407,7 @@ def mail_digest() -> None:
                 queue_digest(session, teacher, items=items)
                 sent += 1
                 listed += len(items)
-            services.record_digest_sent(session, teacher, now=now)
+            users.record_digest_sent(session, teacher, now=now)
     click.echo(
         f"Digests queued for {sent} of {len(teachers)} teachers who chose one, "
         f"listing {listed} reflections."

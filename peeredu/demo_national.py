@@ -50,6 +50,7 @@ from peeredu.curriculum.content import Curriculum
 from peeredu.curriculum.progress import CompletionKind, ModuleCompletion
 from peeredu.markup import render_markdown
 from peeredu.reflections.definitions import Assignment, AssignmentSet
+from peeredu.reflections.drafts import word_count
 from peeredu.reflections.models import (
     Reflection,
     ReflectionStatus,
@@ -57,7 +58,6 @@ from peeredu.reflections.models import (
     Review,
     ReviewDecision,
 )
-from peeredu.reflections.services import word_count
 
 # Raise when the data this module writes changes: the benchmark caches seeded databases by it.
 SEEDER_VERSION = 1

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from peeredu import audit
-from peeredu.accounts import services, twofactor
+from peeredu.accounts import twofactor, users, validation
 from peeredu.accounts.models import (
     User,
 )
@@ -83,7 +83,7 @@ def check_password(
     None says nothing about why (unknown address, wrong password, inactive or locked account),
     and a locked account is refused even with the right password, without counting.
     """
-    user = services.get_user_by_email(session, email)
+    user = users.get_user_by_email(session, email)
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None:
         return None
@@ -169,7 +169,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     """Change one's own password; every other session of the user ends."""
     if not verify_password(user.password_hash, current):
         raise DomainError(N_("The current password is not correct."), field="current_password")
-    user.password_hash = services.check_new_password(
+    user.password_hash = validation.check_new_password(
         new, email=user.email, name=user.name, field="new_password"
     )
     user.bump_session_version()

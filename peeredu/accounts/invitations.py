@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from peeredu import audit
-from peeredu.accounts import services
+from peeredu.accounts import enrolments, users, validation
 from peeredu.accounts.models import (
     AccountToken,
     Role,
@@ -122,22 +122,22 @@ def invite(
     name: str,
     roles: Iterable[Role | str],
     locale: str,
-    enrolment: services.EnrolmentSpec | None,
+    enrolment: enrolments.EnrolmentSpec | None,
     actor_id: int,
     now: datetime,
     max_age: timedelta,
 ) -> tuple[User, str]:
     """Create the account (and the enrolment, for a learner) and an invitation token."""
-    parsed_roles = services.parse_roles(roles)
+    parsed_roles = validation.parse_roles(roles)
     if Role.LEARNER in parsed_roles and enrolment is None:
         raise DomainError(
             N_("A learner needs a cohort, a track and an organisation."), field="cohort"
         )
-    user = services.create_user(
+    user = users.create_user(
         session, email=email, name=name, roles=parsed_roles, locale=locale, actor_id=actor_id
     )
     if enrolment is not None:
-        services.enrol(session, user, enrolment, actor_id=actor_id)
+        enrolments.enrol(session, user, enrolment, actor_id=actor_id)
     token = issue_token(
         session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
     )
@@ -185,7 +185,7 @@ def redeem_token(
     if token is None:
         raise NotFound(N_("This link has expired or has already been used."))
     user = token.user
-    password_hash = services.check_new_password(password, email=user.email, name=user.name)
+    password_hash = validation.check_new_password(password, email=user.email, name=user.name)
     lock(session, user)
     if not _use_token(session, token, now=now):
         raise NotFound(N_("This link has expired or has already been used."))
@@ -210,7 +210,7 @@ def request_password_reset(
     The unused token costs what a real one does (and the caller composes its mail too), so
     the time to answer does not tell whether the address has an account.
     """
-    user = services.get_user_by_email(session, email)
+    user = users.get_user_by_email(session, email)
     if user is None or not user.is_active:
         # No account has id 0: the same statement as issue_token's, changing nothing.
         _revoke(session, 0, TokenPurpose.PASSWORD_RESET, now=now)

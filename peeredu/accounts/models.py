@@ -102,7 +102,7 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased (see accounts.services.normalise_email): unique regardless of case.
+    # Stored lower-cased (see accounts.validation.normalise_email): unique regardless of case.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     # None until the person accepts the invitation and chooses a password.

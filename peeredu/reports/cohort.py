@@ -15,8 +15,8 @@ from peeredu.accounts.models import Cohort, Enrolment, Track, User
 from peeredu.curriculum import attendance, progress, records
 from peeredu.curriculum.content import Curriculum, LearningModule
 from peeredu.curriculum.progress import ModuleStatus
+from peeredu.reflections.drafts import statuses_by_module
 from peeredu.reflections.models import ReflectionStatus
-from peeredu.reflections.services import statuses_by_module
 
 
 @dataclass(frozen=True)

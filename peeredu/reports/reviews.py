@@ -25,7 +25,7 @@ from peeredu.accounts.models import (
     UserRole,
     cohort_teachers,
 )
-from peeredu.reflections import services
+from peeredu.reflections import deadlines
 from peeredu.reflections.definitions import Assignment, AssignmentSet
 from peeredu.reflections.models import (
     Extension,
@@ -269,7 +269,7 @@ def due_dates(
             extension = extensions.get(assignment.slug)
             found[slug] = DueDate(
                 assignment=assignment,
-                due_on=services.due_on(assignment, enrolment, extension),
+                due_on=deadlines.due_on(assignment, enrolment, extension),
                 extended=extension is not None,
             )
     return found

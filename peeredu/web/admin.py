@@ -19,7 +19,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from peeredu import outbox
-from peeredu.accounts import invitations, permissions, queries, services, twofactor
+from peeredu.accounts import (
+    enrolments,
+    invitations,
+    permissions,
+    queries,
+    twofactor,
+)
+from peeredu.accounts import organisations as organisation_service
+from peeredu.accounts import users as user_service
 from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
 from peeredu.certification.services import certificates_by_enrolment
 from peeredu.db import utcnow
@@ -86,7 +94,7 @@ def _options(rows: Sequence[Any], empty_label: str | None = None) -> list[Select
     return [SelectChoice("", empty_label), *options] if empty_label else options
 
 
-def _enrolment_spec(form: EnrolmentFields) -> services.EnrolmentSpec | None:
+def _enrolment_spec(form: EnrolmentFields) -> enrolments.EnrolmentSpec | None:
     """The enrolment the form describes, None if it describes none, or a field error."""
     values = (form.cohort.data, form.track.data, form.organisation.data, form.work_role.data)
     if not any(values):
@@ -94,7 +102,7 @@ def _enrolment_spec(form: EnrolmentFields) -> services.EnrolmentSpec | None:
     for field in (form.cohort, form.track, form.organisation, form.work_role):
         if not field.data:
             raise DomainError(N_("This field is required."), field=field.name)
-    return services.EnrolmentSpec(
+    return enrolments.EnrolmentSpec(
         cohort_id=int(form.cohort.data),
         organisation_id=int(form.organisation.data),
         track=form.track.data,
@@ -158,7 +166,7 @@ def user_detail(user_id: int) -> str | Response:
     )
     if form.validate_on_submit():
         try:
-            services.update_user(
+            user_service.update_user(
                 db.session,
                 user,
                 name=form.name.data or "",
@@ -216,7 +224,7 @@ def set_active(user_id: int) -> Response:
     active = request.form.get("active") == "1"
     return _act_on_user(
         user_id,
-        lambda user: services.set_active(db.session, user, active, actor_id=current_user.id),
+        lambda user: user_service.set_active(db.session, user, active, actor_id=current_user.id),
         _("The account is active again.") if active else _("The account is deactivated."),
     )
 
@@ -284,7 +292,7 @@ def set_hr_scope(user_id: int) -> Response:
         abort(400)
     return _act_on_user(
         user_id,
-        lambda user: services.set_hr_scope(
+        lambda user: user_service.set_hr_scope(
             db.session, user, form.organisations.data or [], actor_id=current_user.id
         ),
         _("The changes are saved."),
@@ -300,7 +308,7 @@ def new_enrolment(user_id: int) -> str | Response:
             spec = _enrolment_spec(form)
             if spec is None:
                 raise DomainError(N_("This field is required."), field="cohort")
-            services.enrol(db.session, user, spec, actor_id=current_user.id)
+            enrolments.enrol(db.session, user, spec, actor_id=current_user.id)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
@@ -318,7 +326,7 @@ def set_enrolment_status(enrolment_id: int) -> Response:
         abort(400)
     return _act_on_user(
         enrolment.user_id,
-        lambda _user: services.set_enrolment_status(
+        lambda _user: enrolments.set_enrolment_status(
             db.session, enrolment, form.status.data or "", actor_id=current_user.id
         ),
         _("The changes are saved."),
@@ -340,14 +348,14 @@ def edit_organisation(organisation_id: int | None = None) -> str | Response:
     if form.validate_on_submit():
         try:
             if organisation is None:
-                services.create_organisation(
+                organisation_service.create_organisation(
                     db.session,
                     name=form.name.data or "",
                     kind=form.kind.data or "",
                     actor_id=current_user.id,
                 )
             else:
-                services.update_organisation(
+                organisation_service.update_organisation(
                     db.session,
                     organisation,
                     name=form.name.data or "",
@@ -395,9 +403,9 @@ def edit_cohort(cohort_id: int | None = None) -> str | Response:
         }
         try:
             if cohort is None:
-                services.create_cohort(db.session, **values)
+                organisation_service.create_cohort(db.session, **values)
             else:
-                services.update_cohort(db.session, cohort, **values)
+                organisation_service.update_cohort(db.session, cohort, **values)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
-from peeredu.accounts import authentication, invitations, services, twofactor
+from peeredu.accounts import authentication, invitations, twofactor, users
 from peeredu.accounts.models import TokenPurpose, User
 from peeredu.db import utcnow
 from peeredu.errors import DomainError, NotFound
@@ -168,7 +168,7 @@ def set_language() -> Response:
     if form.validate_on_submit():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
-            services.set_locale(db.session, current_user, form.locale.data or "da")
+            users.set_locale(db.session, current_user, form.locale.data or "da")
             db.commit()
     return redirect(safe_next(request.form.get("next"), url_for("peeredu.auth.login")))
 

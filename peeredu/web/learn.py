@@ -13,7 +13,7 @@ from peeredu.curriculum import attendance, progress
 from peeredu.db import utcnow
 from peeredu.errors import DomainError
 from peeredu.extensions import current_assignments, current_curriculum, db
-from peeredu.reflections import services as reflection_services
+from peeredu.reflections import drafts
 from peeredu.reflections.models import ReflectionStatus
 from peeredu.web.forms import Form, domain_message
 
@@ -45,7 +45,7 @@ def learner_progress(
         cohort_id: attendance.modules_taught(db.session, cohort_id, today=today)
         for cohort_id in {e.cohort_id for e in enrolments}
     }
-    reflections = reflection_services.statuses_by_module(db.session, ids)
+    reflections = drafts.statuses_by_module(db.session, ids)
     return {
         e.id: progress.course_progress(
             curriculum,

@@ -48,7 +48,7 @@ from peeredu.extensions import (
     login_manager,
 )
 from peeredu.markup import render_markdown
-from peeredu.reflections import services
+from peeredu.reflections import deadlines, drafts, practice_log, stashes, submission
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import PracticeLogEntry, Reflection, ReflectionStatus
 from peeredu.web.emails import queue_submission_notice
@@ -94,7 +94,7 @@ class LogForm(Form):
     noted_on = DateField(_l("Date"), validators=[DataRequired()])
     text = TextAreaField(
         _l("Note"),
-        validators=[DataRequired(), _at_most(services.MAX_NOTE)],
+        validators=[DataRequired(), _at_most(practice_log.MAX_NOTE)],
         description=_l("A few lines from work: what happened, what you noticed. No names."),
     )
 
@@ -163,7 +163,7 @@ def _signed_out_post(enrolment_id: int, slug: str) -> Response:
     fields = _posted_fields(loaded[1]) if loaded else {}
     if _same_origin() and (request.form.get("text") or any(fields.values())):
         if loaded is not None:
-            token = services.stash(
+            token = stashes.stash(
                 db.session,
                 enrolment_id=enrolment_id,
                 assignment_slug=slug,
@@ -213,7 +213,7 @@ def _remember_stash(token: str) -> None:
 
 
 def _drop_stashes(enrolment: Enrolment, found: Assignment) -> list[str]:
-    return services.drop_stashes(
+    return stashes.drop_stashes(
         db.session, _stash_tokens(), enrolment_id=enrolment.id, assignment_slug=found.slug
     )
 
@@ -260,7 +260,7 @@ def assignment(enrolment_id: int, slug: str) -> str | Response:
         abort(404)
     form = EditorForm()
     if request.method == "POST":
-        reflection = services.get_or_create(db.session, enrolment, found)
+        reflection = drafts.get_or_create(db.session, enrolment, found)
         if not form.validate_on_submit():
             if _wants_json():
                 return _json(400, csrf=True, message=_("Saving again…"))
@@ -268,17 +268,17 @@ def assignment(enrolment_id: int, slug: str) -> str | Response:
         return _act(enrolment, found, reflection, form)
     # Reading the page changes nothing: a learner who has not written yet sees a blank draft,
     # and a kept text is offered again on every reload until a save takes it in.
-    reflection = services.find_reflection(db.session, enrolment.id, found.slug) or (
-        services.blank_reflection(enrolment, found)
+    reflection = drafts.find_reflection(db.session, enrolment.id, found.slug) or (
+        drafts.blank_reflection(enrolment, found)
     )
-    stashed = services.find_stash(
+    stashed = stashes.find_stash(
         db.session, _stash_tokens(), enrolment=enrolment, assignment_slug=found.slug, now=utcnow()
     )
     conflict = None
-    if stashed is not None and services.holds(reflection, stashed.text, stashed.fields):
+    if stashed is not None and drafts.holds(reflection, stashed.text, stashed.fields):
         stashed = None  # the draft already is that text: nothing to choose
     elif stashed is not None and stashed.base_version != reflection.draft_version:
-        conflict = services.DraftConflict(reflection)  # the draft changed since: show both
+        conflict = drafts.DraftConflict(reflection)  # the draft changed since: show both
     return _render(enrolment, found, reflection, form, stash=stashed, conflict=conflict)
 
 
@@ -305,10 +305,10 @@ def _act(
             if action.startswith("keep-"):
                 expected = _posted_version("other_version")
             if action == "keep-both":
-                saving_text, saving_fields = services.keep_both(
+                saving_text, saving_fields = drafts.keep_both(
                     found, reflection, text=text, fields=fields, other_version=expected
                 )
-            saved = services.save_draft(
+            saved = drafts.save_draft(
                 db.session,
                 found,
                 reflection,
@@ -326,7 +326,7 @@ def _act(
                     200,
                     draft_version=saved.version,
                     message=message,
-                    cpr_warning=services.looks_like_cpr(text + " ".join(fields.values())),
+                    cpr_warning=drafts.looks_like_cpr(text + " ".join(fields.values())),
                 )
             flash(message, "success")
             return redirect(editor_url + ("#editor" if action.startswith("keep-") else ""))
@@ -337,7 +337,7 @@ def _act(
             flash(_("The other text is kept as your draft."), "success")
             return redirect(editor_url + "#editor")
         if action == "preview":
-            composed = services.compose(found, text, fields)
+            composed = drafts.compose(found, text, fields)
             db.commit()  # the write lock is not held while Markdown renders
             return _render(enrolment, found, reflection, form, preview=render_markdown(composed))
         if action == "insert-note":
@@ -345,10 +345,10 @@ def _act(
             label = _("From my practice log, %(date)s:", date=format_date(note.noted_on, "long"))
             if found.guided:
                 first = found.fields[0].key
-                fields[first] = services.with_note(fields[first], note, label)
+                fields[first] = practice_log.with_note(fields[first], note, label)
             else:
-                text = services.with_note(text, note, label)
-            services.save_draft(
+                text = practice_log.with_note(text, note, label)
+            drafts.save_draft(
                 db.session,
                 found,
                 reflection,
@@ -365,17 +365,15 @@ def _act(
         if action == "submit":
             return _submit(enrolment, found, reflection, form, text, fields, expected, claims)
         if action == "revise":
-            services.start_revision(db.session, reflection, now=now)
+            submission.start_revision(db.session, reflection, now=now)
             db.commit()
             flash(_("Your new version starts from the previous text."), "success")
             return redirect(editor_url + "#editor")
         if action == "flag":
-            services.set_supervision_flag(
-                db.session, reflection, request.form.get("flagged") == "1"
-            )
+            drafts.set_supervision_flag(db.session, reflection, request.form.get("flagged") == "1")
             db.commit()
             return redirect(editor_url)
-    except services.DraftConflict as conflict:
+    except drafts.DraftConflict as conflict:
         db.session.rollback()
         _keep_for_choice(enrolment, found, text, fields, _posted_version("draft_version"))
         if action == "autosave":
@@ -402,7 +400,7 @@ def _keep_for_choice(
     """This window's text met a newer draft: keep it until the learner chooses, in place of
     what this browser kept for the assignment before (an earlier state of the same text)."""
     dropped = _drop_stashes(enrolment, found)
-    token = services.stash(
+    token = stashes.stash(
         db.session,
         enrolment_id=enrolment.id,
         assignment_slug=found.slug,
@@ -416,7 +414,7 @@ def _keep_for_choice(
     _remember_stash(token)
 
 
-def _other_display(found: Assignment, conflict: services.DraftConflict) -> str:
+def _other_display(found: Assignment, conflict: drafts.DraftConflict) -> str:
     """The other window's text as the conflict panel shows it."""
     if not found.guided:
         return conflict.current_text
@@ -438,9 +436,9 @@ def _submit(
     editor_url = url_for(".assignment", enrolment_id=enrolment.id, slug=found.slug)
     # Render before the write transaction: on SQLite it holds the lock for every writer.
     db.commit()
-    html = services.render_composed(found, text, fields)
+    html = submission.render_composed(found, text, fields)
     try:
-        version = services.submit(
+        version = submission.submit(
             db.session,
             current_curriculum(),
             found,
@@ -449,11 +447,11 @@ def _submit(
             fields=fields,
             expected_version=expected,
             checklist_confirmed=bool(form.anonymised.data and form.own_choice.data),
-            extension=services.extension_for(db.session, enrolment.id, found.slug),
+            extension=deadlines.extension_for(db.session, enrolment.id, found.slug),
             html=html,
             now=utcnow(),
         )
-    except services.AlreadySubmitted as repeated:
+    except submission.AlreadySubmitted as repeated:
         db.session.rollback()
         flash(domain_message(repeated), "info")
         return redirect(editor_url)
@@ -492,7 +490,7 @@ def _render(
     *,
     status: int = 200,
     preview: str | None = None,
-    conflict: services.DraftConflict | None = None,
+    conflict: drafts.DraftConflict | None = None,
     error: DomainError | None = None,
     stash: Any = None,
 ) -> Any:
@@ -514,8 +512,8 @@ def _render(
     curriculum = current_curriculum()
     module = curriculum.module(found.module)
     completions = progress.completions_by_enrolment(db.session, [enrolment.id])[enrolment.id]
-    extension = services.extension_for(db.session, enrolment.id, found.slug)
-    composed = services.compose(found, text, fields)
+    extension = deadlines.extension_for(db.session, enrolment.id, found.slug)
+    composed = drafts.compose(found, text, fields)
     versions = [
         (v, v.review if v.review and v.review.released_at else None) for v in reflection.versions
     ]
@@ -529,14 +527,14 @@ def _render(
         text=text,
         fields=fields,
         draft_version=draft_version,
-        editable=reflection.status in services.EDITABLE,
+        editable=reflection.status in drafts.EDITABLE,
         waiting_for=progress.missing_prerequisites(curriculum, module, completions)
         if module
         else [],
-        due=services.due_on(found, enrolment, extension),
+        due=deadlines.due_on(found, enrolment, extension),
         extended=extension is not None,
-        words=services.word_count(composed),
-        cpr_warning=services.looks_like_cpr(composed),
+        words=drafts.word_count(composed),
+        cpr_warning=drafts.looks_like_cpr(composed),
         preview=preview,
         conflict=conflict,
         other_display=_other_display(found, conflict) if conflict else "",
@@ -545,7 +543,7 @@ def _render(
         error_field=error.field if error else None,
         stashed=stash is not None and conflict is None,
         versions=versions,
-        notes=services.log_entries(db.session, enrolment.id),
+        notes=practice_log.log_entries(db.session, enrolment.id),
         statuses=ReflectionStatus,
     )
     return page, status
@@ -562,7 +560,7 @@ def log(enrolment_id: int) -> Any:
         form.noted_on.data = utcnow().date()
     if form.validate_on_submit():
         try:
-            services.add_log_entry(
+            practice_log.add_log_entry(
                 db.session,
                 enrolment,
                 noted_on=form.noted_on.data,
@@ -580,7 +578,7 @@ def log(enrolment_id: int) -> Any:
         "reflect/log.html",
         enrolment=enrolment,
         form=form,
-        entries=services.log_entries(db.session, enrolment.id),
+        entries=practice_log.log_entries(db.session, enrolment.id),
         delete_form=Form(),
     )
 
@@ -593,7 +591,7 @@ def delete_note(enrolment_id: int, entry_id: int) -> Response:
         abort(404)
     if not Form().validate_on_submit():
         abort(400)
-    services.delete_log_entry(db.session, note)
+    practice_log.delete_log_entry(db.session, note)
     db.commit()
     flash(_("The note is deleted."), "success")
     return redirect(url_for(".log", enrolment_id=enrolment.id))

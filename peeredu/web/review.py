@@ -23,13 +23,12 @@ from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from peeredu.accounts import permissions
-from peeredu.accounts import services as account_services
+from peeredu.accounts import permissions, users
 from peeredu.accounts.models import Enrolment, NotificationMode, Track, User
 from peeredu.db import utcnow
 from peeredu.errors import DomainError
 from peeredu.extensions import current_assignments, current_curriculum, db
-from peeredu.reflections import services
+from peeredu.reflections import deadlines, feedback
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import ReflectionVersion, Review, ReviewDecision
 from peeredu.reports import reviews
@@ -176,7 +175,7 @@ def notifications() -> Response:
     form = NotificationForm()
     if form.validate_on_submit():
         user = get_or_404(User, current_user.id)
-        account_services.set_review_notifications(db.session, user, form.mode.data or "")
+        users.set_review_notifications(db.session, user, form.mode.data or "")
         db.commit()
         if user.review_notifications is NotificationMode.DIGEST:
             flash(
@@ -232,14 +231,14 @@ def _record_read(version: ReflectionVersion) -> None:
     # a writing one can fail at once with "database is locked" (busy_timeout does not cover
     # that upgrade), so the reads end here and the audit row starts a transaction of its own.
     db.session.commit()
-    services.record_read(db.session, teacher_id=current_user.id, version=version, now=utcnow())
+    feedback.record_read(db.session, teacher_id=current_user.id, version=version, now=utcnow())
     db.session.commit()
 
 
 def review(version_id: int) -> str | Response:
     version, enrolment, assignment = _reviewable_or_404(version_id)
     if request.method == "GET":
-        saved = services.review_for(db.session, version)
+        saved = feedback.review_for(db.session, version)
         form = ReviewForm(
             data={
                 "overall_comment": saved.overall_comment if saved else "",
@@ -255,7 +254,7 @@ def review(version_id: int) -> str | Response:
     conflict = False
     if form.validate_on_submit():
         try:
-            services.save_review(
+            feedback.save_review(
                 db.session,
                 current_curriculum(),
                 assignment,
@@ -268,7 +267,7 @@ def review(version_id: int) -> str | Response:
                 release=action in RELEASING,
                 now=utcnow(),
             )
-        except services.ReviewConflict as error:
+        except feedback.ReviewConflict as error:
             db.session.rollback()
             show_domain_error(form, error)
             conflict = True
@@ -277,7 +276,7 @@ def review(version_id: int) -> str | Response:
             show_domain_error(form, error)
         else:
             return _saved(version, enrolment, assignment, action)
-    saved = services.review_for(db.session, version)
+    saved = feedback.review_for(db.session, version)
     if conflict and saved is not None:
         # The teacher has now seen the other feedback; saving again is a decision to replace it.
         form.lock_version.data = str(saved.lock_version)
@@ -345,7 +344,7 @@ def _page(
             if v.number < version.number
         ],
         newest=versions[-1],
-        snippets=services.snippets(db.session, current_user.id),
+        snippets=feedback.snippets(db.session, current_user.id),
         snippet_form=SnippetForm(formdata=None, next=url_for(".review", version_id=version.id)),
     )
 
@@ -355,7 +354,7 @@ def add_snippet() -> Response:
     back = safe_next(form.next.data, url_for(".queue"))
     if form.validate_on_submit():
         try:
-            services.add_snippet(db.session, current_user.id, form.text.data or "")
+            feedback.add_snippet(db.session, current_user.id, form.text.data or "")
         except DomainError as error:
             db.session.rollback()
             flash(_("The snippet was not saved: %(reason)s", reason=domain_message(error)), "error")
@@ -392,7 +391,7 @@ def grant_extension(cohort_id: int, enrolment_id: int) -> Response:
         return redirect(back)
     assert form.due_on.data is not None  # DataRequired
     try:
-        services.grant_extension(
+        deadlines.grant_extension(
             db.session,
             enrolment,
             found,

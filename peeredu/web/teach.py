@@ -36,7 +36,7 @@ from peeredu.curriculum.progress import ModuleStatus
 from peeredu.curriculum.records import AttendanceStatus, ClassDay
 from peeredu.db import local_date
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
-from peeredu.reflections import services as reflections
+from peeredu.reflections import submission
 from peeredu.reports import reviews
 from peeredu.reports.cohort import cohort_enrolments, cohort_matrix, matrix_csv
 from peeredu.web.forms import Form, ReasonForm
@@ -326,7 +326,7 @@ def change_completion(cohort_id: int, enrolment_id: int, slug: str, action: str)
     return _reasoned_change(
         ReasonForm(),
         url_for(".learner", cohort_id=found.id, enrolment_id=enrolment.id),
-        progress.complete_by_teacher if complete else reflections.reopen_module,
+        progress.complete_by_teacher if complete else submission.reopen_module,
         enrolment,
         slug,
         done=_("The module is completed for %(name)s.", name=name)

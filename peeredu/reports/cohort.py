@@ -17,6 +17,7 @@ from peeredu.curriculum.content import Curriculum, LearningModule
 from peeredu.curriculum.progress import ModuleStatus
 from peeredu.reflections.drafts import statuses_by_module
 from peeredu.reflections.models import ReflectionStatus
+from peeredu.reports.exports import safe_cell
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def cohort_matrix(
             MatrixRow(
                 enrolment=enrolment,
                 statuses=statuses,
+                # Counted from the completions loaded for the statuses: no query of its own.
                 completed=sum(1 for slug in required if slug in done),
                 required=len(required),
                 attendance=summaries[enrolment.id],
@@ -104,11 +106,6 @@ def cohort_matrix(
         rows=tuple(rows),
         threshold=curriculum.course.attendance_threshold,
     )
-
-
-def safe_cell(value: str) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def matrix_csv(

@@ -40,8 +40,10 @@ from peeredu.accounts.models import EnrolmentStatus, Track, WorkRole
 from peeredu.certification import codes
 from peeredu.db import local_date, utcnow
 from peeredu.extensions import current_curriculum, db
+from peeredu.reports import exports
 from peeredu.reports import participants as report
-from peeredu.reports.participants import Cell, Choice, ParticipantFilter, ParticipantRow
+from peeredu.reports.exports import Cell
+from peeredu.reports.participants import Choice, ParticipantFilter, ParticipantRow
 from peeredu.web.forms import Form, ListSelectField
 from peeredu.web.guards import guard
 from peeredu.web.labels import choices, label
@@ -271,7 +273,7 @@ def participants_csv() -> Response:
     delimiter = "," if request.args.get("sep") == "comma" else ";"
     # Logged before streaming, so an export cut off half-way is still in the log.
     _record_export("csv", report.participant_count(db.session, current_user.id, filters), filters)
-    lines = report.csv_lines(
+    lines = exports.csv_lines(
         _header(), _streamed_records(current_user.id, filters), delimiter=delimiter
     )
     return Response(
@@ -302,7 +304,7 @@ def participants_xlsx() -> Response:
     # On disk, not in memory: the workbook's size grows with the rows.
     target = tempfile.TemporaryFile()
     try:
-        count = report.write_xlsx(
+        count = exports.write_xlsx(
             _header(),
             _records(rows),
             target,

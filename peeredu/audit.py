@@ -42,14 +42,16 @@ def require_reason(reason: str) -> str:
 
 def record(
     session: Session,
-    *,
     actor_id: int | None,
     action: str,
     object_type: str,
     object_id: object,
+    *,
     detail: str = "",
     now: datetime | None = None,
 ) -> AuditEvent:
+    """Log that ``actor_id`` (None: the system) did ``action`` to one object; flushed with the
+    caller's transaction, so the event and the change commit or roll back together."""
     event = AuditEvent(
         actor_id=actor_id,
         action=action,

@@ -214,14 +214,7 @@ def _pending(session: Session, message_id: int) -> OutboxMessage:
 def _act(
     session: Session, message: OutboxMessage, action: str, actor_id: int | None, now: datetime
 ) -> None:
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action=f"outbox.{action}",
-        object_type="outbox_message",
-        object_id=message.id,
-        now=now,
-    )
+    audit.record(session, actor_id, f"outbox.{action}", "outbox_message", message.id, now=now)
     session.flush()
 
 

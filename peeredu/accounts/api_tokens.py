@@ -77,10 +77,10 @@ def create_token(session: Session, user: User, name: str, now: datetime) -> tupl
     session.flush()
     audit.record(
         session,
-        actor_id=user.id,
-        action="api_token.create",
-        object_type="api_token",
-        object_id=token.id,
+        user.id,
+        "api_token.create",
+        "api_token",
+        token.id,
         detail=f"prefix={token.prefix}",
         now=now,
     )
@@ -110,10 +110,10 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
     session.flush()
     audit.record(
         session,
-        actor_id=user.id,
-        action="api_token.revoke",
-        object_type="api_token",
-        object_id=token.id,
+        user.id,
+        "api_token.revoke",
+        "api_token",
+        token.id,
         detail=f"prefix={token.prefix}",
         now=now,
     )

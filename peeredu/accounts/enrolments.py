@@ -70,10 +70,10 @@ def enrol(session: Session, user: User, spec: EnrolmentSpec, *, actor_id: int | 
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action="enrolment.create",
-        object_type="enrolment",
-        object_id=enrolment.id,
+        actor_id,
+        "enrolment.create",
+        "enrolment",
+        enrolment.id,
         detail=f"user={user.id} cohort={cohort.id} track={track.value}",
     )
     return enrolment
@@ -87,10 +87,10 @@ def set_enrolment_status(
         return
     audit.record(
         session,
-        actor_id=actor_id,
-        action="enrolment.status",
-        object_type="enrolment",
-        object_id=enrolment.id,
+        actor_id,
+        "enrolment.status",
+        "enrolment",
+        enrolment.id,
         detail=f"{enrolment.status.value}->{status.value}",
     )
     enrolment.status = status

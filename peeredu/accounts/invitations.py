@@ -141,9 +141,7 @@ def invite(
     token = issue_token(
         session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
     )
-    audit.record(
-        session, actor_id=actor_id, action="invitation.send", object_type="user", object_id=user.id
-    )
+    audit.record(session, actor_id, "invitation.send", "user", user.id)
     return user, token
 
 
@@ -155,26 +153,14 @@ def resend_invitation(
     token = issue_token(
         session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
     )
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="invitation.resend",
-        object_type="user",
-        object_id=user.id,
-    )
+    audit.record(session, actor_id, "invitation.resend", "user", user.id)
     return token
 
 
 def revoke_invitation(session: Session, user: User, *, actor_id: int, now: datetime) -> None:
     if revoke_tokens(session, user, TokenPurpose.INVITATION, now=now) == 0:
         raise DomainError(N_("There is no open invitation to revoke."))
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="invitation.revoke",
-        object_type="user",
-        object_id=user.id,
-    )
+    audit.record(session, actor_id, "invitation.revoke", "user", user.id)
 
 
 def redeem_token(
@@ -193,10 +179,10 @@ def redeem_token(
     user.bump_session_version()
     audit.record(
         session,
-        actor_id=user.id,
-        action="invitation.accept" if purpose is TokenPurpose.INVITATION else "password.reset",
-        object_type="user",
-        object_id=user.id,
+        user.id,
+        "invitation.accept" if purpose is TokenPurpose.INVITATION else "password.reset",
+        "user",
+        user.id,
     )
     session.flush()
     return user

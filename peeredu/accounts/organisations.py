@@ -66,10 +66,10 @@ def update_organisation(
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action="organisation.create" if is_new else "organisation.update",
-        object_type="organisation",
-        object_id=organisation.id,
+        actor_id,
+        "organisation.create" if is_new else "organisation.update",
+        "organisation",
+        organisation.id,
     )
     return organisation
 
@@ -137,10 +137,10 @@ def update_cohort(
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action="cohort.create" if is_new else "cohort.update",
-        object_type="cohort",
-        object_id=cohort.id,
+        actor_id,
+        "cohort.create" if is_new else "cohort.update",
+        "cohort",
+        cohort.id,
         detail="teachers=" + ",".join(str(t.id) for t in teachers),
     )
     return cohort

@@ -67,10 +67,10 @@ def create_user(
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action="user.create",
-        object_type="user",
-        object_id=user.id,
+        actor_id,
+        "user.create",
+        "user",
+        user.id,
         detail="roles=" + ",".join(sorted(r.value for r in parsed_roles)),
     )
     return user
@@ -100,10 +100,10 @@ def update_user(
         user.bump_session_version()
         audit.record(
             session,
-            actor_id=actor_id,
-            action="user.roles",
-            object_type="user",
-            object_id=user.id,
+            actor_id,
+            "user.roles",
+            "user",
+            user.id,
             detail="roles=" + ",".join(sorted(r.value for r in parsed_roles)),
         )
     session.flush()
@@ -119,11 +119,7 @@ def set_active(session: Session, user: User, active: bool, *, actor_id: int) -> 
     user.active = active
     user.bump_session_version()
     audit.record(
-        session,
-        actor_id=actor_id,
-        action="user.activate" if active else "user.deactivate",
-        object_type="user",
-        object_id=user.id,
+        session, actor_id, "user.activate" if active else "user.deactivate", "user", user.id
     )
     session.flush()
 
@@ -143,10 +139,10 @@ def set_hr_scope(
     user.hr_organisations = organisations
     audit.record(
         session,
-        actor_id=actor_id,
-        action="user.hr_scope",
-        object_type="user",
-        object_id=user.id,
+        actor_id,
+        "user.hr_scope",
+        "user",
+        user.id,
         detail="organisations=" + ",".join(str(i) for i in sorted(ids)),
     )
     session.flush()

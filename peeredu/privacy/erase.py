@@ -221,10 +221,10 @@ def delete_practice_log(session: Session, user: User, *, actor_id: int, now: dat
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action="privacy.delete_practice_log",
-        object_type="user",
-        object_id=user.id,
+        actor_id,
+        "privacy.delete_practice_log",
+        "user",
+        user.id,
         detail=f"entries={count}",
         now=now,
     )
@@ -263,14 +263,12 @@ def delete_reflections(
     )
     audit.record(
         session,
-        actor_id=actor_id,
-        action="privacy.delete_reflections",
-        object_type="user",
-        object_id=user.id,
-        detail=(
-            f"removed={result.removed} emptied={result.emptied} "
-            f"versions={result.versions} reviews={result.reviews}"
-        ),
+        actor_id,
+        "privacy.delete_reflections",
+        "user",
+        user.id,
+        detail=f"removed={result.removed} emptied={result.emptied} "
+        f"versions={result.versions} reviews={result.reviews}",
         now=now,
     )
     return result
@@ -335,11 +333,5 @@ def anonymise_user(
     user.anonymised_at = now
     session.flush()
     audit.record(
-        session,
-        actor_id=actor_id,
-        action="user.anonymise",
-        object_type="user",
-        object_id=user.id,
-        detail=f"reason={reason}",
-        now=now,
+        session, actor_id, "user.anonymise", "user", user.id, detail=f"reason={reason}", now=now
     )

@@ -271,11 +271,4 @@ def export_user(
 
 def record_export(session: Session, user_id: int, *, actor_id: int, now: datetime) -> None:
     """Log that the data was exported (who, whose, when: no content)."""
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="privacy.export",
-        object_type="user",
-        object_id=user_id,
-        now=now,
-    )
+    audit.record(session, actor_id, "privacy.export", "user", user_id, now=now)

@@ -185,14 +185,12 @@ def run_retention(
             )
             audit.record(
                 session,
-                actor_id=None,
-                action="retention.delete",
-                object_type="cohort",
-                object_id=cohort.id,
-                detail=(
-                    f"months={months} reflections={done.reflections} versions={done.versions} "
-                    f"reviews={done.reviews} practice_log={done.log_entries}"
-                ),
+                None,
+                "retention.delete",
+                "cohort",
+                cohort.id,
+                detail=f"months={months} reflections={done.reflections} versions={done.versions} "
+                f"reviews={done.reviews} practice_log={done.log_entries}",
                 now=now,
             )
         report.cohorts.append(done)

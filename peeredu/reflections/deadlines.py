@@ -41,10 +41,10 @@ def grant_extension(
     session.flush()
     audit.record(
         session,
-        actor_id=teacher_id,
-        action="extension.grant",
-        object_type="enrolment",
-        object_id=enrolment.id,
+        teacher_id,
+        "extension.grant",
+        "enrolment",
+        enrolment.id,
         detail=f"assignment={assignment.slug} due={due.isoformat()}",
         now=now,
     )

@@ -149,10 +149,10 @@ def save_review(
             )
         audit.record(
             session,
-            actor_id=teacher_id,
-            action=f"review.release.{parsed_decision.value}",
-            object_type="reflection_version",
-            object_id=version.id,
+            teacher_id,
+            f"review.release.{parsed_decision.value}",
+            "reflection_version",
+            version.id,
             now=now,
         )
     session.flush()
@@ -162,14 +162,7 @@ def save_review(
 def record_read(
     session: Session, *, teacher_id: int, version: ReflectionVersion, now: datetime
 ) -> None:
-    audit.record(
-        session,
-        actor_id=teacher_id,
-        action="reflection.read",
-        object_type="reflection_version",
-        object_id=version.id,
-        now=now,
-    )
+    audit.record(session, teacher_id, "reflection.read", "reflection_version", version.id, now=now)
 
 
 # -- Comment snippets -----------------------------------------------------------------------

@@ -134,12 +134,7 @@ def submit(
     session.flush()
     session.refresh(reflection)
     audit.record(
-        session,
-        actor_id=enrolment.user_id,
-        action="reflection.submit",
-        object_type="reflection_version",
-        object_id=version.id,
-        now=now,
+        session, enrolment.user_id, "reflection.submit", "reflection_version", version.id, now=now
     )
     return version
 

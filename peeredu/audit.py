@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from peeredu.db import Base, utcnow
+from peeredu.db import Base, changed_rows, utcnow
 from peeredu.errors import N_, DomainError
 
 REASON_MAX = 500
@@ -69,7 +69,4 @@ def purge(session: Session, *, before: datetime, dry_run: bool = False) -> int:
     old = AuditEvent.at < before
     if dry_run:
         return int(session.scalar(select(func.count()).where(old)) or 0)
-    result = session.execute(
-        delete(AuditEvent).where(old).execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)
+    return changed_rows(session, delete(AuditEvent).where(old))

@@ -15,7 +15,17 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Delete,
+    Engine,
+    Enum,
+    MetaData,
+    Update,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -192,6 +202,18 @@ def lock(session: Session, instance: object) -> None:
     """
     session.flush()
     session.refresh(instance, with_for_update=True)
+
+
+def changed_rows(session: Session, statement: Update | Delete) -> int:
+    """Run a bulk UPDATE or DELETE; how many rows it changed.
+
+    Bulk statements leave the session's loaded objects as they are (no synchronising): the
+    callers refresh what they go on using.
+    """
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    # A DML statement always answers with a cursor result; Session.execute is typed wider.
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount or 0)
 
 
 def make_sessionmaker(engine: Engine, *, write: bool) -> sessionmaker[Session]:

@@ -21,7 +21,7 @@ from sqlalchemy import String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from peeredu import audit
-from peeredu.db import Base, enum_type, utcnow
+from peeredu.db import Base, changed_rows, enum_type, utcnow
 from peeredu.errors import N_, DomainError, NotFound
 
 log = logging.getLogger(__name__)
@@ -254,10 +254,7 @@ def purge(session: Session, *, before: datetime, dry_run: bool = False) -> int:
     )
     if dry_run:
         return int(session.scalar(select(func.count()).where(*finished)) or 0)
-    result = session.execute(
-        delete(OutboxMessage).where(*finished).execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)
+    return changed_rows(session, delete(OutboxMessage).where(*finished))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from peeredu.accounts.models import (
     TokenPurpose,
     User,
 )
-from peeredu.db import lock
+from peeredu.db import changed_rows, lock
 from peeredu.errors import N_, DomainError, NotFound
 from peeredu.tokens import digest, new_token
 
@@ -62,7 +62,8 @@ def revoke_tokens(session: Session, user: User, purpose: TokenPurpose, *, now: d
 
 
 def _revoke(session: Session, user_id: int, purpose: TokenPurpose, *, now: datetime) -> int:
-    result = session.execute(
+    return changed_rows(
+        session,
         update(AccountToken)
         .where(
             AccountToken.user_id == user_id,
@@ -70,10 +71,8 @@ def _revoke(session: Session, user_id: int, purpose: TokenPurpose, *, now: datet
             AccountToken.used_at.is_(None),
             AccountToken.revoked_at.is_(None),
         )
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
+        .values(revoked_at=now),
     )
-    return result.rowcount
 
 
 def find_token(
@@ -91,7 +90,8 @@ def find_token(
 
 def _use_token(session: Session, token: AccountToken, *, now: datetime) -> bool:
     """Mark the token used, unless another transaction used or revoked it since it was read."""
-    result = session.execute(
+    used = changed_rows(
+        session,
         update(AccountToken)
         .where(
             AccountToken.id == token.id,
@@ -99,11 +99,10 @@ def _use_token(session: Session, token: AccountToken, *, now: datetime) -> bool:
             AccountToken.revoked_at.is_(None),
             AccountToken.expires_at > now,
         )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
+        .values(used_at=now),
     )
     session.refresh(token)
-    return result.rowcount == 1
+    return used == 1
 
 
 def latest_invitation(session: Session, user: User) -> AccountToken | None:

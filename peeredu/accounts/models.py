@@ -161,7 +161,7 @@ class User(Base):
         read: two bumps at once are two, and neither is lost. The new value is read back on
         next use, after the flush.
         """
-        self.session_version = User.session_version + 1  # type: ignore[assignment]
+        self.session_version = User.session_version + 1
 
 
 class Cohort(Base):

@@ -68,7 +68,7 @@ def teaches_cohort(session: Session, visitor: Visitor | User, cohort_id: int) ->
     )
 
 
-def hr_organisation_ids(hr_user_id: int) -> Select[tuple[int]]:
+def hr_organisation_ids(hr_user_id: int) -> Select[int]:
     """The organisations an HR user covers: none unless the account is active and holds HR.
 
     The one definition of HR's scope, for this permission and for every HR query (which

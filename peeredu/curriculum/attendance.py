@@ -156,7 +156,7 @@ def cancel_class_day(
 
 def plan_dates(first: date, count: int, *, days_between: int = 2) -> list[date]:
     """Two class days a week: the first day's weekday and ``days_between`` days later."""
-    dates = []
+    dates: list[date] = []
     week_start = first
     while len(dates) < count:
         dates.append(week_start)

@@ -26,7 +26,7 @@ from peeredu import audit
 from peeredu.accounts.api_tokens import ApiToken
 from peeredu.accounts.models import AccountToken, Enrolment, User
 from peeredu.accounts.twofactor import RecoveryCode, TwoFactor
-from peeredu.db import lock
+from peeredu.db import changed_rows, lock
 from peeredu.errors import N_, DomainError
 from peeredu.outbox import OutboxMessage
 from peeredu.reflections.models import (
@@ -77,23 +77,17 @@ def _count(session: Session, statement: Any) -> int:
 def delete_log_entries(session: Session, enrolment_ids: Collection[int]) -> int:
     if not enrolment_ids:
         return 0
-    result = session.execute(
-        delete(PracticeLogEntry)
-        .where(PracticeLogEntry.enrolment_id.in_(enrolment_ids))
-        .execution_options(synchronize_session=False)
+    return changed_rows(
+        session, delete(PracticeLogEntry).where(PracticeLogEntry.enrolment_id.in_(enrolment_ids))
     )
-    return int(result.rowcount or 0)
 
 
 def delete_stashes(session: Session, enrolment_ids: Collection[int]) -> int:
     if not enrolment_ids:
         return 0
-    result = session.execute(
-        delete(StashedText)
-        .where(StashedText.enrolment_id.in_(enrolment_ids))
-        .execution_options(synchronize_session=False)
+    return changed_rows(
+        session, delete(StashedText).where(StashedText.enrolment_id.in_(enrolment_ids))
     )
-    return int(result.rowcount or 0)
 
 
 def blank_texts(
@@ -125,12 +119,12 @@ def blank_texts(
         review.updated_at = now
         reviews += 1
     session.flush()
-    versions = session.execute(
+    versions = changed_rows(
+        session,
         update(ReflectionVersion)
         .where(ReflectionVersion.reflection_id.in_(ids))
-        .values(text="", fields={}, html="")
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .values(text="", fields={}, html=""),
+    )
     session.execute(
         update(Reflection)
         .where(Reflection.id.in_(ids))
@@ -155,16 +149,11 @@ def _remove_reflections(session: Session, reflection_ids: Collection[int]) -> tu
     version_ids = select(ReflectionVersion.id).where(
         ReflectionVersion.reflection_id.in_(reflection_ids)
     )
-    reviews = session.execute(
-        delete(Review)
-        .where(Review.version_id.in_(version_ids))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    versions = session.execute(
-        delete(ReflectionVersion)
-        .where(ReflectionVersion.reflection_id.in_(reflection_ids))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    reviews = changed_rows(session, delete(Review).where(Review.version_id.in_(version_ids)))
+    versions = changed_rows(
+        session,
+        delete(ReflectionVersion).where(ReflectionVersion.reflection_id.in_(reflection_ids)),
+    )
     session.execute(
         delete(Reflection)
         .where(Reflection.id.in_(reflection_ids))

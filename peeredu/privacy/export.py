@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session, selectinload
 from peeredu import audit
 from peeredu.accounts.models import Enrolment, User
 from peeredu.certification.models import Certificate
-from peeredu.curriculum.attendance import Attendance, ClassDay
 from peeredu.curriculum.content import Curriculum
-from peeredu.curriculum.progress import ModuleCompletion
+from peeredu.curriculum.records import Attendance, ClassDay, ModuleCompletion
 from peeredu.privacy.export_archive import Translate, build_zip
 from peeredu.reflections.definitions import AssignmentSet
 from peeredu.reflections.models import (

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peeredu.accounts.models import Enrolment
-from peeredu.db import clean_text
+from peeredu.db import changed_rows, clean_text
 from peeredu.errors import N_, DomainError
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import (
@@ -176,7 +176,8 @@ def save_draft(
     cleaned = clean_fields(assignment, fields)
     check_length(text, cleaned)
     # One conditional UPDATE: two tabs saving at once cannot both win.
-    result = session.execute(
+    saved = changed_rows(
+        session,
         update(Reflection)
         .where(Reflection.id == reflection.id, Reflection.draft_version == expected_version)
         .values(
@@ -184,11 +185,10 @@ def save_draft(
             draft_fields=cleaned,
             draft_version=Reflection.draft_version + 1,
             draft_saved_at=now,
-        )
-        .execution_options(synchronize_session=False)
+        ),
     )
     session.refresh(reflection)
-    if result.rowcount != 1:
+    if saved != 1:
         if holds(reflection, text, cleaned):
             # A resent save (a lost response, a double press): what it asks for is there.
             return DraftSaved(

@@ -132,6 +132,7 @@ def save_review(
     except (StaleDataError, IntegrityError):
         raise ReviewConflict() from None
     if release:
+        assert parsed_decision is not None  # a release without one was refused above
         reflection = version.reflection
         reflection.status = (
             ReflectionStatus.APPROVED

@@ -17,6 +17,7 @@ from peeredu.accounts.models import Enrolment, EnrolmentStatus
 from peeredu.certification import services as certification
 from peeredu.curriculum import progress
 from peeredu.curriculum.content import Curriculum
+from peeredu.curriculum.records import completions_by_enrolment
 from peeredu.db import clean_text
 from peeredu.errors import N_, DomainError
 from peeredu.markup import render_markdown
@@ -81,9 +82,7 @@ def submit(
     if enrolment.status is not EnrolmentStatus.ACTIVE:
         raise DomainError(N_("Your enrolment is not active, so reflections cannot be submitted."))
     module = curriculum.module(assignment.module)
-    completed = {
-        slug for slug in progress.completions_by_enrolment(session, [enrolment.id])[enrolment.id]
-    }
+    completed = {slug for slug in completions_by_enrolment(session, [enrolment.id])[enrolment.id]}
     waiting = progress.missing_prerequisites(curriculum, module, completed) if module else []
     if waiting:
         raise DomainError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -45,7 +46,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(filters: AuditFilter) -> Select:  # type: ignore[type-arg]
+def _filtered(filters: AuditFilter) -> Select[*tuple[Any, ...]]:
     query = select(
         AuditEvent.id,
         AuditEvent.at,

@@ -65,7 +65,7 @@ def cohort_matrix(
     """Everything the overview shows, in a fixed number of queries whatever the cohort size."""
     enrolments = cohort_enrolments(session, cohort.id, track=track)
     ids = [e.id for e in enrolments]
-    completions = progress.completions_by_enrolment(session, ids)
+    completions = records.completions_by_enrolment(session, ids)
     summaries = records.summaries(session, ids, today=today)
     taught = attendance.modules_taught(session, cohort.id, today=today)
     reflections = statuses_by_module(session, ids)

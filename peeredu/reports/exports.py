@@ -101,10 +101,10 @@ def _sheet_title(title: str) -> str:
 def _xlsx_cell(sheet: Any, value: Cell) -> Any:
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
+    text: str = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not text.startswith("="):
+        return text
     # openpyxl would store text beginning with "=" as a formula: make it a text cell.
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"
     return cell

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple, TypeVarTuple
 
 from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -39,6 +39,8 @@ CertificateStatus = Literal["none", "valid", "revoked"]
 NO_CERTIFICATE: Final = "none"
 VALID: Final = "valid"
 REVOKED: Final = "revoked"
+
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def _conditions(hr_user_id: int, filters: ParticipantFilter) -> list[Any]:
     return conditions
 
 
-def _filtered(statement: Select[Any], hr_user_id: int, filters: ParticipantFilter) -> Select[Any]:
+def _filtered(statement: Select[*Ts], hr_user_id: int, filters: ParticipantFilter) -> Select[*Ts]:
     # At most one certificate per enrolment (unique enrolment_id): the outer join adds no rows.
     return (
         statement.join(User, User.id == Enrolment.user_id)
@@ -134,7 +136,7 @@ def _filtered(statement: Select[Any], hr_user_id: int, filters: ParticipantFilte
     )
 
 
-def _rows_statement(hr_user_id: int, filters: ParticipantFilter) -> Select[Any]:
+def _rows_statement(hr_user_id: int, filters: ParticipantFilter) -> Select[*tuple[Any, ...]]:
     columns = select(
         Enrolment.id.label("enrolment_id"),
         Enrolment.user_id,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relations
 
 from peeredu import audit
 from peeredu.accounts.models import Role, User
+from peeredu.accounts.validation import required_text
 from peeredu.db import Base, utcnow
 from peeredu.errors import N_, DomainError, NotFound
 from peeredu.tokens import digest, new_token
@@ -54,17 +55,19 @@ def may_hold_tokens(user: User) -> bool:
     return user.is_active and user.has_role(Role.HR)
 
 
+def _record(session: Session, user: User, action: str, token: ApiToken, *, now: datetime) -> None:
+    # The prefix names the token in the log; the rest of it is never kept.
+    detail = f"prefix={token.prefix}"
+    audit.record(
+        session, user.id, f"api_token.{action}", "api_token", token.id, detail=detail, now=now
+    )
+
+
 def create_token(session: Session, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
     """A new token for ``user`` and the raw token, which is not kept anywhere: show it once."""
     if not user.has_role(Role.HR):
         raise DomainError(N_("Only users with the HR role can create API tokens."))
-    name = " ".join(name.split())
-    if not name:
-        raise DomainError(N_("This field is required."), field="name")
-    if len(name) > NAME_MAX_LENGTH:
-        raise DomainError(
-            N_("At most %(count)s characters, please."), field="name", count=NAME_MAX_LENGTH
-        )
+    name = required_text(name, "name", NAME_MAX_LENGTH)
     raw = RAW_PREFIX + new_token()
     token = ApiToken(
         user_id=user.id,
@@ -75,15 +78,7 @@ def create_token(session: Session, user: User, name: str, now: datetime) -> tupl
     )
     session.add(token)
     session.flush()
-    audit.record(
-        session,
-        user.id,
-        "api_token.create",
-        "api_token",
-        token.id,
-        detail=f"prefix={token.prefix}",
-        now=now,
-    )
+    _record(session, user, "create", token, now=now)
     return token, raw
 
 
@@ -108,15 +103,7 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
         raise DomainError(N_("The API token is already revoked."))
     token.revoked_at = now
     session.flush()
-    audit.record(
-        session,
-        user.id,
-        "api_token.revoke",
-        "api_token",
-        token.id,
-        detail=f"prefix={token.prefix}",
-        now=now,
-    )
+    _record(session, user, "revoke", token, now=now)
     return token
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection
 
-from peeredu.content_files import ProblemList, suggestion
+from peeredu.content_files import ProblemList, first_holder, suggestion
 from peeredu.curriculum.course_file import COURSE_FILE, CourseFile
 from peeredu.curriculum.module_files import MODULES_DIR, ModuleFile
 
@@ -21,24 +21,14 @@ def check_references(
     by_slug: dict[str, ModuleFile] = {}
     by_order: dict[int, ModuleFile] = {}
     for module in modules:
-        if module.slug is not None:
-            first = by_slug.setdefault(module.slug, module)
-            if first is not module:
-                problems.error(
-                    module.file,
-                    "slug",
-                    f'"{module.slug}" is also the slug of '
-                    f"{first.file}; every module needs its own slug",
-                )
-        if module.order is not None:
-            first = by_order.setdefault(module.order, module)
-            if first is not module:
-                problems.error(
-                    module.file,
-                    "order",
-                    f"{module.order} is also the order of "
-                    f"{first.file}; every module needs its own number",
-                )
+        if (first := first_holder(by_slug, module.slug, module)) is not None:
+            message = f'"{module.slug}" is also the slug of {first.file}; every module needs'
+            message += " its own slug"
+            problems.error(module.file, "slug", message)
+        if (first := first_holder(by_order, module.order, module)) is not None:
+            message = f"{module.order} is also the order of {first.file}; every module needs"
+            message += " its own number"
+            problems.error(module.file, "order", message)
     # Files whose slug could not be read: references to them are not "unknown".
     unreadable = {m.name_slug for m in modules if m.slug is None and m.name_slug}
 

@@ -19,6 +19,7 @@ from peeredu.accounts.models import Track
 from peeredu.content_files import (
     ProblemList,
     Table,
+    first_holder,
     suggestion,
 )
 from peeredu.curriculum.content import ContentError, Curriculum, Problem, frozen_mapping
@@ -251,26 +252,14 @@ def _check_across_files(
     by_slug: dict[str, _AssignmentFile] = {}
     by_module: dict[str, _AssignmentFile] = {}
     for found in files:
-        if found.slug is not None:
-            first = by_slug.setdefault(found.slug, found)
-            if first is not found:
-                found.valid = False
-                problems.error(
-                    found.file,
-                    "slug",
-                    f'"{found.slug}" is also the slug of {first.file}; every assignment needs '
-                    "its own slug",
-                )
-        if found.module is not None:
-            first = by_module.setdefault(found.module, found)
-            if first is not found:
-                found.valid = False
-                problems.error(
-                    found.file,
-                    "module",
-                    f'module "{found.module}" already has an assignment, in {first.file}; a '
-                    "module has one assignment",
-                )
+        if (first := first_holder(by_slug, found.slug, found)) is not None:
+            found.valid = False
+            message = f'"{found.slug}" is also the slug of {first.file}; every assignment needs'
+            problems.error(found.file, "slug", message + " its own slug")
+        if (first := first_holder(by_module, found.module, found)) is not None:
+            found.valid = False
+            message = f'module "{found.module}" already has an assignment, in {first.file}; a'
+            problems.error(found.file, "module", message + " module has one assignment")
     # Files whose module is unreadable or unknown still count for the module their number names.
     unreadable = {f.name_order for f in files if f.module is None}
     for slug, module in curriculum.modules.items():

@@ -262,7 +262,7 @@ class TextPool:
 
 @dataclass(frozen=True)
 class Composed:
-    text: str  # as reflections.services.compose makes it
+    text: str  # as reflections.drafts.compose makes it
     fields: dict[str, str]
     html: str
     words: int

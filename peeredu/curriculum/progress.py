@@ -270,7 +270,7 @@ def remove_completion(
 ) -> None:
     """Take a completion back; the log keeps what happened.
 
-    The part of reopening that concerns progress; ``reflections.services.reopen_module`` is
+    The part of reopening that concerns progress; ``reflections.submission.reopen_module`` is
     the operation, which also lets the learner revise an approved reflection.
     """
     reason = audit.require_reason(reason)

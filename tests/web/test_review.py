@@ -1,8 +1,9 @@
 """A teacher reviews reflections: queue, review page, feedback, snippets, extensions, digest.
 
-Reflections are written and submitted through peeredu.reflections.services, as the learner's
-pages would; everything the teacher does goes through the test client with CSRF. The teachers
-read English (locale "en") so that messages not yet in the Danish catalog can be asserted.
+Reflections are written and submitted through peeredu.reflections (drafts, submission), as the
+learner's pages would; everything the teacher does goes through the test client with CSRF. The
+teachers read English (locale "en") so that messages not yet in the Danish catalog can be
+asserted.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from peeredu import create_app
-from peeredu.accounts import services
+from peeredu.accounts import users
 from peeredu.accounts.models import Role
 from peeredu.extensions import Database, db
 from peeredu.models import metadata
@@ -38,7 +38,7 @@ def measure(rounds: int, database_url: str) -> dict[str, list[float]]:
     )
     metadata.create_all(Database.state(app).engine)
     with app.app_context():
-        services.create_user(
+        users.create_user(
             db.session,
             email="known@example.org",
             name="Known",

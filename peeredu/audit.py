@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from peeredu.db import Base, utcnow
+from peeredu.db import Base, changed_rows, utcnow
 from peeredu.errors import N_, DomainError
 
 REASON_MAX = 500
@@ -42,14 +42,16 @@ def require_reason(reason: str) -> str:
 
 def record(
     session: Session,
-    *,
     actor_id: int | None,
     action: str,
     object_type: str,
     object_id: object,
+    *,
     detail: str = "",
     now: datetime | None = None,
 ) -> AuditEvent:
+    """Log that ``actor_id`` (None: the system) did ``action`` to one object; flushed with the
+    caller's transaction, so the event and the change commit or roll back together."""
     event = AuditEvent(
         actor_id=actor_id,
         action=action,
@@ -67,7 +69,4 @@ def purge(session: Session, *, before: datetime, dry_run: bool = False) -> int:
     old = AuditEvent.at < before
     if dry_run:
         return int(session.scalar(select(func.count()).where(old)) or 0)
-    result = session.execute(
-        delete(AuditEvent).where(old).execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)
+    return changed_rows(session, delete(AuditEvent).where(old))

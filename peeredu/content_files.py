@@ -10,9 +10,9 @@ import difflib
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import markdown
 
@@ -46,6 +46,19 @@ class ProblemList:
     def sorted(self, first: str = "") -> list[Problem]:
         """Grouped by file, ``first`` first; within a file, in the order they were found."""
         return sorted(self.found, key=lambda p: (p.file != first, p.file))
+
+
+K = TypeVar("K", bound=Hashable)
+F = TypeVar("F")
+
+
+def first_holder(holders: dict[K, F], key: K | None, found: F) -> F | None:
+    """What held ``key`` before ``found`` (a clash to report), or None: then ``found`` holds
+    it now, unless ``key`` is None (unreadable: nothing to hold)."""
+    if key is None:
+        return None
+    first = holders.setdefault(key, found)
+    return None if first is found else first
 
 
 def describe(value: Any) -> str:

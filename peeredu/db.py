@@ -8,13 +8,24 @@ update, or fail with "database is locked" because busy_timeout does not cover lo
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Delete,
+    Engine,
+    Enum,
+    MetaData,
+    Update,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -57,6 +68,19 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+def enum_type(enum_class: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: VARCHAR plus a named CHECK constraint, stored by value."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:
@@ -178,6 +202,18 @@ def lock(session: Session, instance: object) -> None:
     """
     session.flush()
     session.refresh(instance, with_for_update=True)
+
+
+def changed_rows(session: Session, statement: Update | Delete) -> int:
+    """Run a bulk UPDATE or DELETE; how many rows it changed.
+
+    Bulk statements leave the session's loaded objects as they are (no synchronising): the
+    callers refresh what they go on using.
+    """
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    # A DML statement always answers with a cursor result; Session.execute is typed wider.
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount or 0)
 
 
 def make_sessionmaker(engine: Engine, *, write: bool) -> sessionmaker[Session]:

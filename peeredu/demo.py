@@ -16,7 +16,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peeredu.accounts import services, twofactor
+from peeredu.accounts import enrolments as enrolment_service
+from peeredu.accounts import organisations as organisation_service
+from peeredu.accounts import twofactor
+from peeredu.accounts import users as user_service
 from peeredu.accounts.models import (
     Cohort,
     Enrolment,
@@ -31,7 +34,7 @@ from peeredu.curriculum import attendance
 from peeredu.curriculum.content import Curriculum
 from peeredu.curriculum.records import AttendanceStatus
 from peeredu.db import utcnow
-from peeredu.reflections import services as reflections
+from peeredu.reflections import drafts, feedback, submission
 from peeredu.reflections.definitions import Assignment, AssignmentSet
 
 DEMO_PASSWORD = "recovery-demo-2026"
@@ -132,14 +135,16 @@ def _organisation(session: Session, name: str, kind: OrganisationKind) -> Organi
     existing = session.scalar(
         select(Organisation).where(func.lower(Organisation.name) == name.lower())
     )
-    return existing or services.create_organisation(session, name=name, kind=kind, actor_id=None)
+    return existing or organisation_service.create_organisation(
+        session, name=name, kind=kind, actor_id=None
+    )
 
 
 def _user(session: Session, person: DemoPerson) -> tuple[User, bool]:
-    existing = services.get_user_by_email(session, person.email)
+    existing = user_service.get_user_by_email(session, person.email)
     if existing is not None:
         return existing, False
-    user = services.create_user(
+    user = user_service.create_user(
         session,
         email=person.email,
         name=person.name,
@@ -188,7 +193,7 @@ def _reflection(
     stage: str,
     now: datetime,
 ) -> None:
-    reflection = reflections.get_or_create(session, enrolment, assignment)
+    reflection = drafts.get_or_create(session, enrolment, assignment)
     fields = {
         f.key: _demo_text(assignment.min_words // len(assignment.fields) + 5)
         for f in assignment.fields
@@ -197,7 +202,7 @@ def _reflection(
     if stage == "draft":
         # A draft under way: the first sentences, as if the learner had just begun.
         start = ". ".join(DEMO_REFLECTION.split(". ")[:2]) + "."
-        reflections.save_draft(
+        drafts.save_draft(
             session,
             assignment,
             reflection,
@@ -207,7 +212,7 @@ def _reflection(
             now=now,
         )
         return
-    version = reflections.submit(
+    version = submission.submit(
         session,
         curriculum,
         assignment,
@@ -222,7 +227,7 @@ def _reflection(
     if stage == "submitted":
         return
     approved = stage == "approved"
-    reflections.save_review(
+    feedback.save_review(
         session,
         curriculum,
         assignment,
@@ -286,7 +291,7 @@ def _cohort(session: Session, name: str, start: date, teacher: User) -> tuple[Co
     existing = session.scalar(select(Cohort).where(Cohort.name == name))
     if existing is not None:
         return existing, False
-    created = services.create_cohort(
+    created = organisation_service.create_cohort(
         session,
         name=name,
         start_date=start,
@@ -318,10 +323,10 @@ def seed(
             continue
         if person.enrolment is not None:
             org_index, track, work_role = person.enrolment
-            services.enrol(
+            enrolment_service.enrol(
                 session,
                 user,
-                services.EnrolmentSpec(
+                enrolment_service.EnrolmentSpec(
                     cohort_id=cohorts[person.cohort][0].id,
                     organisation_id=organisations[org_index].id,
                     track=track,
@@ -330,7 +335,7 @@ def seed(
                 actor_id=None,
             )
         if person.hr_organisation is not None:
-            services.set_hr_scope(
+            user_service.set_hr_scope(
                 session, user, [organisations[person.hr_organisation].id], actor_id=None
             )
         if person.email == DEMO_TWO_FACTOR_EMAIL:
@@ -343,7 +348,7 @@ def seed(
 
 def demo_certificate_code(session: Session) -> str | None:
     """The code of the demo's certificate, to try the public verification page with."""
-    user = services.get_user_by_email(session, f"faerdig@{DEMO_DOMAIN}")
+    user = user_service.get_user_by_email(session, f"faerdig@{DEMO_DOMAIN}")
     if user is None or not user.enrolments:
         return None
     found = certification.certificate_of(session, user.enrolments[0].id)

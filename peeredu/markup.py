@@ -136,7 +136,8 @@ def _scanned(text: str) -> int:
 
     def close(end: int) -> int:
         open_ones = sum(end - at for at in (*squares, *parens, *angles))
-        squares.clear(), parens.clear(), angles.clear()
+        for stack in (squares, parens, angles):
+            stack.clear()
         return open_ones * NS_PER_SCAN + tokens * (end - start) * NS_PER_REBUILD
 
     for found in _TOKENS.finditer(text):

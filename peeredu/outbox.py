@@ -21,8 +21,7 @@ from sqlalchemy import String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from peeredu import audit
-from peeredu.accounts.models import enum_type
-from peeredu.db import Base, utcnow
+from peeredu.db import Base, changed_rows, enum_type, utcnow
 from peeredu.errors import N_, DomainError, NotFound
 
 log = logging.getLogger(__name__)
@@ -215,14 +214,7 @@ def _pending(session: Session, message_id: int) -> OutboxMessage:
 def _act(
     session: Session, message: OutboxMessage, action: str, actor_id: int | None, now: datetime
 ) -> None:
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action=f"outbox.{action}",
-        object_type="outbox_message",
-        object_id=message.id,
-        now=now,
-    )
+    audit.record(session, actor_id, f"outbox.{action}", "outbox_message", message.id, now=now)
     session.flush()
 
 
@@ -262,10 +254,7 @@ def purge(session: Session, *, before: datetime, dry_run: bool = False) -> int:
     )
     if dry_run:
         return int(session.scalar(select(func.count()).where(*finished)) or 0)
-    result = session.execute(
-        delete(OutboxMessage).where(*finished).execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)
+    return changed_rows(session, delete(OutboxMessage).where(*finished))
 
 
 @dataclass(frozen=True)

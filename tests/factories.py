@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from peeredu.accounts import services
+from peeredu.accounts import enrolments, organisations, users
 from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
 from peeredu.extensions import db
 
@@ -33,7 +33,7 @@ class Factory:
     def organisation(self, name: str | None = None, kind: str = "municipality") -> Organisation:
         name = name or f"Organisation {self._next()}"
         return self._commit(
-            lambda s: services.create_organisation(s, name=name, kind=kind, actor_id=None)
+            lambda s: organisations.create_organisation(s, name=name, kind=kind, actor_id=None)
         )
 
     def user(
@@ -46,7 +46,7 @@ class Factory:
     ) -> User:
         n = self._next()
         return self._commit(
-            lambda s: services.create_user(
+            lambda s: users.create_user(
                 s,
                 email=email or f"person{n}@example.org",
                 name=name or f"Person {n}",
@@ -61,7 +61,7 @@ class Factory:
         name = name or f"Hold {self._next()}"
         start = date(2027, 2, 1)
         return self._commit(
-            lambda s: services.create_cohort(
+            lambda s: organisations.create_cohort(
                 s,
                 name=name,
                 start_date=start,
@@ -80,10 +80,10 @@ class Factory:
         work_role: str = "paid_peer",
     ) -> Enrolment:
         return self._commit(
-            lambda s: services.enrol(
+            lambda s: enrolments.enrol(
                 s,
                 s.get(User, user.id),
-                services.EnrolmentSpec(cohort.id, organisation.id, track, work_role),
+                enrolments.EnrolmentSpec(cohort.id, organisation.id, track, work_role),
                 actor_id=None,
             )
         )
@@ -91,7 +91,7 @@ class Factory:
     def hr_scope(self, user: User, *organisations: Organisation) -> User:
         def scope(s: Any) -> User:
             found = s.get(User, user.id)
-            services.set_hr_scope(s, found, [o.id for o in organisations], actor_id=None)
+            users.set_hr_scope(s, found, [o.id for o in organisations], actor_id=None)
             return found
 
         return self._commit(scope)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from peeredu.markup import render_markdown
 from peeredu.reflections.definitions import Assignment
-from peeredu.reflections.services import word_count
+from peeredu.reflections.drafts import word_count
 
 WORDS = (
     "jeg du vi de hun han borgeren kollegaen lederen gruppen teamet afdelingen samtalen mødet "

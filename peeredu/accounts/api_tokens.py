@@ -8,8 +8,6 @@ short ``prefix`` is not secret; it lets the owner tell their tokens apart in the
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, or_, select, update
@@ -17,8 +15,10 @@ from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relations
 
 from peeredu import audit
 from peeredu.accounts.models import Role, User
+from peeredu.accounts.validation import required_text
 from peeredu.db import Base, utcnow
 from peeredu.errors import N_, DomainError, NotFound
+from peeredu.tokens import digest, new_token
 
 RAW_PREFIX = "pe_"
 PREFIX_LENGTH = 8
@@ -50,45 +50,35 @@ class ApiToken(Base):
         return self.revoked_at is None
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def may_hold_tokens(user: User) -> bool:
     """Tokens read what HR users read; nobody else has a use for them."""
     return user.is_active and user.has_role(Role.HR)
+
+
+def _record(session: Session, user: User, action: str, token: ApiToken, *, now: datetime) -> None:
+    # The prefix names the token in the log; the rest of it is never kept.
+    detail = f"prefix={token.prefix}"
+    audit.record(
+        session, user.id, f"api_token.{action}", "api_token", token.id, detail=detail, now=now
+    )
 
 
 def create_token(session: Session, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
     """A new token for ``user`` and the raw token, which is not kept anywhere: show it once."""
     if not user.has_role(Role.HR):
         raise DomainError(N_("Only users with the HR role can create API tokens."))
-    name = " ".join(name.split())
-    if not name:
-        raise DomainError(N_("This field is required."), field="name")
-    if len(name) > NAME_MAX_LENGTH:
-        raise DomainError(
-            N_("At most %(count)s characters, please."), field="name", count=NAME_MAX_LENGTH
-        )
-    raw = RAW_PREFIX + secrets.token_urlsafe(32)
+    name = required_text(name, "name", NAME_MAX_LENGTH)
+    raw = RAW_PREFIX + new_token()
     token = ApiToken(
         user_id=user.id,
         name=name,
-        token_hash=hash_token(raw),
+        token_hash=digest(raw),
         prefix=raw[:PREFIX_LENGTH],
         created_at=now,
     )
     session.add(token)
     session.flush()
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="api_token.create",
-        object_type="api_token",
-        object_id=token.id,
-        detail=f"prefix={token.prefix}",
-        now=now,
-    )
+    _record(session, user, "create", token, now=now)
     return token, raw
 
 
@@ -113,15 +103,7 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
         raise DomainError(N_("The API token is already revoked."))
     token.revoked_at = now
     session.flush()
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="api_token.revoke",
-        object_type="api_token",
-        object_id=token.id,
-        detail=f"prefix={token.prefix}",
-        now=now,
-    )
+    _record(session, user, "revoke", token, now=now)
     return token
 
 
@@ -135,7 +117,7 @@ def authenticate_token(session: Session, raw: str, now: datetime) -> User | None
         return None
     token = session.scalar(
         select(ApiToken)
-        .where(ApiToken.token_hash == hash_token(raw))
+        .where(ApiToken.token_hash == digest(raw))
         .options(joinedload(ApiToken.user))
     )
     if token is None or token.revoked_at is not None or not may_hold_tokens(token.user):

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from peeredu import audit
-from peeredu.accounts import services, twofactor
+from peeredu.accounts import twofactor, users, validation
 from peeredu.accounts.models import (
     User,
 )
@@ -59,17 +59,17 @@ def record_failed_login(
     lock(session, user)
     if is_locked(user, now):
         return
-    audit.record(session, actor_id=None, action=action, object_type="user", object_id=user.id)
+    audit.record(session, None, action, "user", user.id)
     user.failed_logins += 1
     if user.failed_logins >= policy.max_failures:
         user.failed_logins = 0
         user.locked_until = now + policy.duration
         audit.record(
             session,
-            actor_id=None,
-            action="login.lock",
-            object_type="user",
-            object_id=user.id,
+            None,
+            "login.lock",
+            "user",
+            user.id,
             detail=f"{policy.max_failures} failed attempts in a row",
         )
     session.flush()
@@ -83,7 +83,7 @@ def check_password(
     None says nothing about why (unknown address, wrong password, inactive or locked account),
     and a locked account is refused even with the right password, without counting.
     """
-    user = services.get_user_by_email(session, email)
+    user = users.get_user_by_email(session, email)
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None:
         return None
@@ -129,7 +129,7 @@ def complete_login(session: Session, user: User, *, now: datetime) -> None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    audit.record(session, actor_id=user.id, action="login", object_type="user", object_id=user.id)
+    audit.record(session, user.id, "login", "user", user.id)
     session.flush()
 
 
@@ -155,13 +155,7 @@ def end_sessions(session: Session, user: User, *, actor_id: int | None = None) -
     """
     user.bump_session_version()
     if actor_id is not None:
-        audit.record(
-            session,
-            actor_id=actor_id,
-            action="sessions.end_all",
-            object_type="user",
-            object_id=user.id,
-        )
+        audit.record(session, actor_id, "sessions.end_all", "user", user.id)
     session.flush()
 
 
@@ -169,13 +163,11 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     """Change one's own password; every other session of the user ends."""
     if not verify_password(user.password_hash, current):
         raise DomainError(N_("The current password is not correct."), field="current_password")
-    user.password_hash = services.check_new_password(
+    user.password_hash = validation.check_new_password(
         new, email=user.email, name=user.name, field="new_password"
     )
     user.bump_session_version()
-    audit.record(
-        session, actor_id=user.id, action="password.change", object_type="user", object_id=user.id
-    )
+    audit.record(session, user.id, "password.change", "user", user.id)
     session.flush()
 
 

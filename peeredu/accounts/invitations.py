@@ -11,8 +11,6 @@ never wait for each other in a circle): two new links asked for at once leave on
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -20,19 +18,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from peeredu import audit
-from peeredu.accounts import services
+from peeredu.accounts import enrolments, users, validation
 from peeredu.accounts.models import (
     AccountToken,
     Role,
     TokenPurpose,
     User,
 )
-from peeredu.db import lock
+from peeredu.db import changed_rows, lock
 from peeredu.errors import N_, DomainError, NotFound
-
-
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+from peeredu.tokens import digest, new_token
 
 
 def issue_token(
@@ -46,12 +41,12 @@ def issue_token(
 ) -> str:
     """A new one-time token; earlier unused tokens of the same purpose stop working."""
     revoke_tokens(session, user, purpose, now=now)
-    raw = secrets.token_urlsafe(32)
+    raw = new_token()
     session.add(
         AccountToken(
             user_id=user.id,
             purpose=purpose,
-            token_hash=_hash_token(raw),
+            token_hash=digest(raw),
             created_at=now,
             expires_at=now + max_age,
             created_by_id=created_by_id,
@@ -67,7 +62,8 @@ def revoke_tokens(session: Session, user: User, purpose: TokenPurpose, *, now: d
 
 
 def _revoke(session: Session, user_id: int, purpose: TokenPurpose, *, now: datetime) -> int:
-    result = session.execute(
+    return changed_rows(
+        session,
         update(AccountToken)
         .where(
             AccountToken.user_id == user_id,
@@ -75,10 +71,8 @@ def _revoke(session: Session, user_id: int, purpose: TokenPurpose, *, now: datet
             AccountToken.used_at.is_(None),
             AccountToken.revoked_at.is_(None),
         )
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
+        .values(revoked_at=now),
     )
-    return result.rowcount
 
 
 def find_token(
@@ -86,7 +80,7 @@ def find_token(
 ) -> AccountToken | None:
     token = session.scalar(
         select(AccountToken).where(
-            AccountToken.token_hash == _hash_token(raw), AccountToken.purpose == purpose
+            AccountToken.token_hash == digest(raw), AccountToken.purpose == purpose
         )
     )
     if token is None or not token.is_usable(now) or not token.user.active:
@@ -96,7 +90,8 @@ def find_token(
 
 def _use_token(session: Session, token: AccountToken, *, now: datetime) -> bool:
     """Mark the token used, unless another transaction used or revoked it since it was read."""
-    result = session.execute(
+    used = changed_rows(
+        session,
         update(AccountToken)
         .where(
             AccountToken.id == token.id,
@@ -104,11 +99,10 @@ def _use_token(session: Session, token: AccountToken, *, now: datetime) -> bool:
             AccountToken.revoked_at.is_(None),
             AccountToken.expires_at > now,
         )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
+        .values(used_at=now),
     )
     session.refresh(token)
-    return result.rowcount == 1
+    return used == 1
 
 
 def latest_invitation(session: Session, user: User) -> AccountToken | None:
@@ -127,28 +121,26 @@ def invite(
     name: str,
     roles: Iterable[Role | str],
     locale: str,
-    enrolment: services.EnrolmentSpec | None,
+    enrolment: enrolments.EnrolmentSpec | None,
     actor_id: int,
     now: datetime,
     max_age: timedelta,
 ) -> tuple[User, str]:
     """Create the account (and the enrolment, for a learner) and an invitation token."""
-    parsed_roles = services.parse_roles(roles)
+    parsed_roles = validation.parse_roles(roles)
     if Role.LEARNER in parsed_roles and enrolment is None:
         raise DomainError(
             N_("A learner needs a cohort, a track and an organisation."), field="cohort"
         )
-    user = services.create_user(
+    user = users.create_user(
         session, email=email, name=name, roles=parsed_roles, locale=locale, actor_id=actor_id
     )
     if enrolment is not None:
-        services.enrol(session, user, enrolment, actor_id=actor_id)
+        enrolments.enrol(session, user, enrolment, actor_id=actor_id)
     token = issue_token(
         session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
     )
-    audit.record(
-        session, actor_id=actor_id, action="invitation.send", object_type="user", object_id=user.id
-    )
+    audit.record(session, actor_id, "invitation.send", "user", user.id)
     return user, token
 
 
@@ -160,26 +152,14 @@ def resend_invitation(
     token = issue_token(
         session, user, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
     )
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="invitation.resend",
-        object_type="user",
-        object_id=user.id,
-    )
+    audit.record(session, actor_id, "invitation.resend", "user", user.id)
     return token
 
 
 def revoke_invitation(session: Session, user: User, *, actor_id: int, now: datetime) -> None:
     if revoke_tokens(session, user, TokenPurpose.INVITATION, now=now) == 0:
         raise DomainError(N_("There is no open invitation to revoke."))
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="invitation.revoke",
-        object_type="user",
-        object_id=user.id,
-    )
+    audit.record(session, actor_id, "invitation.revoke", "user", user.id)
 
 
 def redeem_token(
@@ -190,7 +170,7 @@ def redeem_token(
     if token is None:
         raise NotFound(N_("This link has expired or has already been used."))
     user = token.user
-    password_hash = services.check_new_password(password, email=user.email, name=user.name)
+    password_hash = validation.check_new_password(password, email=user.email, name=user.name)
     lock(session, user)
     if not _use_token(session, token, now=now):
         raise NotFound(N_("This link has expired or has already been used."))
@@ -198,10 +178,10 @@ def redeem_token(
     user.bump_session_version()
     audit.record(
         session,
-        actor_id=user.id,
-        action="invitation.accept" if purpose is TokenPurpose.INVITATION else "password.reset",
-        object_type="user",
-        object_id=user.id,
+        user.id,
+        "invitation.accept" if purpose is TokenPurpose.INVITATION else "password.reset",
+        "user",
+        user.id,
     )
     session.flush()
     return user
@@ -215,12 +195,12 @@ def request_password_reset(
     The unused token costs what a real one does (and the caller composes its mail too), so
     the time to answer does not tell whether the address has an account.
     """
-    user = services.get_user_by_email(session, email)
+    user = users.get_user_by_email(session, email)
     if user is None or not user.is_active:
         # No account has id 0: the same statement as issue_token's, changing nothing.
         _revoke(session, 0, TokenPurpose.PASSWORD_RESET, now=now)
-        raw = secrets.token_urlsafe(32)
-        _hash_token(raw)
+        raw = new_token()
+        digest(raw)
         return None, raw
     token = issue_token(
         session, user, TokenPurpose.PASSWORD_RESET, now=now, max_age=max_age, created_by_id=None

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     String,
     Table,
@@ -16,20 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from peeredu.db import Base, utcnow
-
-
-def enum_type(enum_class: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column: VARCHAR plus a named CHECK constraint, stored by value."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=max(len(member.value) for member in enum_class),
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
+from peeredu.db import Base, enum_type, utcnow
 
 
 class Role(str, enum.Enum):
@@ -116,7 +102,7 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased (see accounts.services.normalise_email): unique regardless of case.
+    # Stored lower-cased (see accounts.validation.normalise_email): unique regardless of case.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     # None until the person accepts the invitation and chooses a password.
@@ -175,7 +161,7 @@ class User(Base):
         read: two bumps at once are two, and neither is lost. The new value is read back on
         next use, after the flush.
         """
-        self.session_version = User.session_version + 1  # type: ignore[assignment]
+        self.session_version = User.session_version + 1
 
 
 class Cohort(Base):

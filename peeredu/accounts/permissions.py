@@ -10,10 +10,18 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, exists, select
+from sqlalchemy.orm import Session, aliased
 
-from peeredu.accounts.models import Enrolment, Role, Track, User, cohort_teachers, hr_scopes
+from peeredu.accounts.models import (
+    Enrolment,
+    Role,
+    Track,
+    User,
+    UserRole,
+    cohort_teachers,
+    hr_scopes,
+)
 
 
 class Visitor(Protocol):
@@ -62,19 +70,31 @@ def teaches_cohort(session: Session, visitor: Visitor | User, cohort_id: int) ->
     )
 
 
+def hr_organisation_ids(hr_user_id: int) -> Select[int]:
+    """The organisations an HR user covers: none unless the account is active and holds HR.
+
+    The one definition of HR's scope, for this permission and for every HR query (which
+    apply it in SQL). The role is checked here too because removing the HR role leaves the
+    hr_scopes rows.
+    """
+    hr_user = aliased(User, name="hr_user")
+    return (
+        select(hr_scopes.c.organisation_id)
+        .join(hr_user, hr_user.id == hr_scopes.c.user_id)
+        .join(
+            UserRole,
+            and_(UserRole.user_id == hr_scopes.c.user_id, UserRole.role == Role.HR),
+        )
+        .where(hr_scopes.c.user_id == hr_user_id, hr_user.active.is_(True))
+        .correlate(None)
+    )
+
+
 def hr_covers(session: Session, visitor: Visitor | User, organisation_id: int) -> bool:
     if not isinstance(visitor, User) or not is_hr(visitor):
         return False
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    hr_scopes.c.organisation_id == organisation_id,
-                    hr_scopes.c.user_id == visitor.id,
-                )
-            )
-        )
-    )
+    covered = hr_organisation_ids(visitor.id).where(hr_scopes.c.organisation_id == organisation_id)
+    return bool(session.scalar(select(covered.exists())))
 
 
 def can_study(visitor: Visitor | User, enrolment: Enrolment) -> bool:

@@ -20,6 +20,7 @@ from peeredu.accounts.models import (
     UserRole,
     hr_scopes,
 )
+from peeredu.paging import Page, clamp, offset, page_count
 
 PAGE_SIZE = 50
 
@@ -49,20 +50,12 @@ class UserFilter:
     organisation_id: int | None = None
 
 
-@dataclass(frozen=True)
-class Page:
-    users: Sequence[User]
-    total: int
-    page: int
-    pages: int
-
-
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-def search_users(session: Session, filters: UserFilter, *, page: int = 1) -> Page:
+def search_users(session: Session, filters: UserFilter, *, page: int = 1) -> Page[User]:
     conditions = []
     if filters.text.strip():
         pattern = _like_pattern(filters.text.strip())
@@ -93,17 +86,17 @@ def search_users(session: Session, filters: UserFilter, *, page: int = 1) -> Pag
             )
         )
     total = session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    pages = page_count(total, PAGE_SIZE)
+    page = clamp(page, pages)
     users = session.scalars(
         select(User)
         .where(*conditions)
         .options(selectinload(User.role_rows))
         .order_by(func.lower(User.name), User.id)
         .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(offset(page, PAGE_SIZE))
     ).all()
-    return Page(users=users, total=total, page=page, pages=pages)
+    return Page(rows=users, page=page, has_next=page < pages, size=PAGE_SIZE, total=total)
 
 
 def all_organisations(session: Session) -> Sequence[Organisation]:

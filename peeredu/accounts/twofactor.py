@@ -15,7 +15,6 @@ or new sets of recovery codes at once do not leave codes nobody was shown.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import datetime
@@ -29,6 +28,7 @@ from peeredu.accounts.models import Role, User
 from peeredu.accounts.passwords import verify_password
 from peeredu.db import Base, lock
 from peeredu.errors import N_, DomainError
+from peeredu.tokens import digest
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -138,7 +138,7 @@ def _matching_step(secret: str, code: str, *, now: datetime, after: int | None) 
 
 
 def _hash_recovery(code: str) -> str:
-    return hashlib.sha256(_normalise_code(code).encode()).hexdigest()
+    return digest(_normalise_code(code))
 
 
 def _new_recovery_codes(session: Session, user: User, *, now: datetime) -> list[str]:
@@ -165,9 +165,7 @@ def confirm_enrolment(session: Session, user: User, code: str, *, now: datetime)
         )
     found.enabled_at = now
     found.last_step = step
-    audit.record(
-        session, actor_id=user.id, action="twofactor.enable", object_type="user", object_id=user.id
-    )
+    audit.record(session, user.id, "twofactor.enable", "user", user.id)
     return _new_recovery_codes(session, user, now=now)
 
 
@@ -196,13 +194,7 @@ def verify(session: Session, user: User, code: str, *, now: datetime) -> bool:
     if recovery is None:
         return False
     recovery.used_at = now
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="twofactor.recovery_used",
-        object_type="user",
-        object_id=user.id,
-    )
+    audit.record(session, user.id, "twofactor.recovery_used", "user", user.id)
     session.flush()
     return True
 
@@ -232,13 +224,7 @@ def regenerate_recovery_codes(
     found = _find_locked(session, user)
     if found is None or found.enabled_at is None:
         raise DomainError(N_("Two-step sign-in is not on."))
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="twofactor.recovery_regenerate",
-        object_type="user",
-        object_id=user.id,
-    )
+    audit.record(session, user.id, "twofactor.recovery_regenerate", "user", user.id)
     return _new_recovery_codes(session, user, now=now)
 
 
@@ -254,13 +240,7 @@ def disable(session: Session, user: User, *, password: str, required: bool) -> N
     session.delete(found)
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     if was_enabled:
-        audit.record(
-            session,
-            actor_id=user.id,
-            action="twofactor.disable",
-            object_type="user",
-            object_id=user.id,
-        )
+        audit.record(session, user.id, "twofactor.disable", "user", user.id)
     session.flush()
 
 
@@ -274,7 +254,5 @@ def reset(session: Session, user: User, *, actor_id: int) -> None:
     session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.bump_session_version()
-    audit.record(
-        session, actor_id=actor_id, action="twofactor.reset", object_type="user", object_id=user.id
-    )
+    audit.record(session, actor_id, "twofactor.reset", "user", user.id)
     session.flush()

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from peeredu.accounts.models import Enrolment, Track, enum_type
-from peeredu.db import Base, utcnow
+from peeredu.accounts.models import Enrolment, Track
+from peeredu.db import Base, enum_type, utcnow
 
 
 class Certificate(Base):

@@ -116,10 +116,10 @@ def _issue(
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action="certificate.issue" if actor_id is None else "certificate.issue.manual",
-        object_type="certificate",
-        object_id=certificate.id,
+        actor_id,
+        "certificate.issue" if actor_id is None else "certificate.issue.manual",
+        "certificate",
+        certificate.id,
         detail=f"enrolment={enrolment.id}" + (f" reason={reason}" if reason else ""),
         now=now,
     )
@@ -198,10 +198,10 @@ def revoke(
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action="certificate.revoke",
-        object_type="certificate",
-        object_id=certificate.id,
+        actor_id,
+        "certificate.revoke",
+        "certificate",
+        certificate.id,
         detail=f"reason={reason}",
         now=now,
     )

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from peeredu.accounts import services
+from peeredu.accounts import enrolments, organisations, users, validation
 from peeredu.accounts.models import OrganisationKind, Role, Track, WorkRole
 from peeredu.cli.conventions import Command, Group, choice, transaction, user_by_email
 
@@ -26,7 +26,7 @@ users_group = Group("users", help="People who can sign in.")
     type=choice(Role),
     help="Repeat for several roles.",
 )
-@click.option("--locale", default="da", type=click.Choice(services.LOCALES))
+@click.option("--locale", default="da", type=click.Choice(validation.LOCALES))
 @click.option(
     "--password-stdin",
     is_flag=True,
@@ -37,7 +37,7 @@ def users_create(password_stdin: bool, **person: Any) -> None:
     # The other options are create_user's arguments by name: email, name, roles, locale.
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with transaction({"password": "password-stdin", "roles": "role"}) as session:
-        user = services.create_user(session, **person, password=password, actor_id=None)
+        user = users.create_user(session, **person, password=password, actor_id=None)
     click.echo(f"Created user {user.email} ({', '.join(sorted(r.value for r in user.roles))}).")
 
 
@@ -50,7 +50,9 @@ orgs_group = Group("orgs", help="Partner organisations (workplaces).")
 def orgs_create(name: str, kind: str) -> None:
     """Create an organisation."""
     with transaction() as session:
-        organisation = services.create_organisation(session, name=name, kind=kind, actor_id=None)
+        organisation = organisations.create_organisation(
+            session, name=name, kind=kind, actor_id=None
+        )
     click.echo(f"Created organisation {organisation.name}.")
 
 
@@ -66,7 +68,7 @@ def cohorts_create(name: str, start_date: Any, end_date: Any, teachers: tuple[st
     """Create a cohort, optionally with its teachers."""
     with transaction({"end_date": "end", "start_date": "start", "teachers": "teacher"}) as session:
         teacher_ids = [user_by_email(session, email, option="--teacher").id for email in teachers]
-        cohort = services.create_cohort(
+        cohort = organisations.create_cohort(
             session,
             name=name,
             start_date=start_date.date(),
@@ -97,14 +99,16 @@ def enrol_command(
     """Enrol a user in a cohort on a track."""
     with transaction() as session:
         user = user_by_email(session, email, option="--email")
-        found_cohort = services.get_cohort_by_name(session, cohort, field="cohort")
-        found_org = services.get_organisation_by_name(session, organisation, field="organisation")
+        found_cohort = organisations.get_cohort_by_name(session, cohort, field="cohort")
+        found_org = organisations.get_organisation_by_name(
+            session, organisation, field="organisation"
+        )
         default_role = WorkRole.PAID_PEER if track == Track.PEER.value else WorkRole.COLLEAGUE
-        spec = services.EnrolmentSpec(
+        spec = enrolments.EnrolmentSpec(
             cohort_id=found_cohort.id,
             organisation_id=found_org.id,
             track=track,
             work_role=work_role or default_role,
         )
-        services.enrol(session, user, spec, actor_id=None)
+        enrolments.enrol(session, user, spec, actor_id=None)
     click.echo(f"Enrolled {user.email} in {found_cohort.name} ({track}).")

@@ -15,7 +15,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
-from peeredu.accounts import services
+from peeredu.accounts import users
 from peeredu.accounts.models import User
 from peeredu.errors import DomainError
 from peeredu.extensions import db
@@ -48,7 +48,7 @@ def transaction(option_names: dict[str, str] | None = None) -> Iterator[Any]:
 
 def user_by_email(session: Session, email: str, *, option: str) -> User:
     """The user with ``email``, or the refusal naming ``option``."""
-    user = services.get_user_by_email(session, email)
+    user = users.get_user_by_email(session, email)
     if user is None:
         raise refusal(f"no user has the email address {email}.", option=option)
     return user

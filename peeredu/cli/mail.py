@@ -12,7 +12,7 @@ import click
 from flask import current_app
 
 from peeredu import outbox
-from peeredu.accounts import services
+from peeredu.accounts import users
 from peeredu.cli.conventions import Group, plural, transaction
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, mailer
@@ -115,7 +115,7 @@ def mail_digest() -> None:
                 queue_digest(session, teacher, items=items)
                 sent += 1
                 listed += len(items)
-            services.record_digest_sent(session, teacher, now=now)
+            users.record_digest_sent(session, teacher, now=now)
     click.echo(
         f"Digests queued for {sent} of {len(teachers)} teachers who chose one, "
         f"listing {listed} reflections."

@@ -76,12 +76,7 @@ def add_class_day(
     session.add(class_day)
     session.flush()
     audit.record(
-        session,
-        actor_id=actor_id,
-        action="class_day.create",
-        object_type="cohort",
-        object_id=cohort.id,
-        detail=f"date={day.isoformat()}",
+        session, actor_id, "class_day.create", "cohort", cohort.id, detail=f"date={day.isoformat()}"
     )
     return class_day
 
@@ -108,15 +103,7 @@ def _day_changed(
     """Log a moved or cancelled day and settle its cohort: fewer planned days can lift a
     learner over the threshold, and the shares are computed from the days as they are now."""
     session.flush()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action=action,
-        object_type="class_day",
-        object_id=day.id,
-        detail=detail,
-        now=now,
-    )
+    audit.record(session, actor_id, action, "class_day", day.id, detail=detail, now=now)
     certification.settle(session, curriculum, cohort_enrolment_ids(session, day.cohort_id), now=now)
 
 
@@ -169,7 +156,7 @@ def cancel_class_day(
 
 def plan_dates(first: date, count: int, *, days_between: int = 2) -> list[date]:
     """Two class days a week: the first day's weekday and ``days_between`` days later."""
-    dates = []
+    dates: list[date] = []
     week_start = first
     while len(dates) < count:
         dates.append(week_start)
@@ -286,10 +273,10 @@ def register(
     if touched:
         audit.record(
             session,
-            actor_id=actor_id,
-            action="attendance.register",
-            object_type="class_day",
-            object_id=class_day.id,
+            actor_id,
+            "attendance.register",
+            "class_day",
+            class_day.id,
             detail=f"changed={len(touched)}",
             now=now,
         )
@@ -340,10 +327,10 @@ def _exception_changed(
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action=f"attendance.exception.{change}",
-        object_type="enrolment",
-        object_id=enrolment.id,
+        actor_id,
+        f"attendance.exception.{change}",
+        "enrolment",
+        enrolment.id,
         detail=f"reason={reason}",
         now=now,
     )

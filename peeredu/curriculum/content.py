@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeVar
 
 from peeredu.accounts.models import Track
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,8 @@ class Curriculum:
         return self.modules.get(slug)
 
 
-def frozen_mapping(values: dict) -> Mapping:  # type: ignore[type-arg]
+def frozen_mapping(values: Mapping[K, V]) -> Mapping[K, V]:
+    """A read-only copy: content objects are frozen, and so are their mappings."""
     return MappingProxyType(dict(values))
 
 

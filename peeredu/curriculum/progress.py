@@ -162,10 +162,10 @@ def _complete(
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action=f"module.complete.{kind.value}",
-        object_type="enrolment",
-        object_id=enrolment.id,
+        actor_id,
+        f"module.complete.{kind.value}",
+        "enrolment",
+        enrolment.id,
         detail=f"module={slug}" + (f" reason={reason}" if reason else ""),
         now=now,
     )
@@ -270,7 +270,7 @@ def remove_completion(
 ) -> None:
     """Take a completion back; the log keeps what happened.
 
-    The part of reopening that concerns progress; ``reflections.services.reopen_module`` is
+    The part of reopening that concerns progress; ``reflections.submission.reopen_module`` is
     the operation, which also lets the learner revise an approved reflection.
     """
     reason = audit.require_reason(reason)
@@ -282,10 +282,10 @@ def remove_completion(
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action="module.reopen",
-        object_type="enrolment",
-        object_id=enrolment.id,
+        actor_id,
+        "module.reopen",
+        "enrolment",
+        enrolment.id,
         detail=f"module={slug} was={completion.kind.value} reason={reason}",
         now=now,
     )

@@ -14,15 +14,16 @@ the days registered so far.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, and_, case, func, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, and_, case, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from peeredu.accounts.models import Enrolment, enum_type
-from peeredu.db import Base
+from peeredu.accounts.models import Enrolment, Track
+from peeredu.curriculum.content import Curriculum
+from peeredu.db import Base, enum_type
 
 
 class AttendanceStatus(str, enum.Enum):
@@ -120,6 +121,30 @@ def completions_by_enrolment(
     ):
         found[row.enrolment_id][row.module_slug] = row
     return found
+
+
+def required_completed_counts(
+    session: Session, curriculum: Curriculum, tracks: Mapping[int, Track]
+) -> dict[int, int]:
+    """Per enrolment (id → its track), how many of its track's required modules are completed,
+    counted by the database in one query; a completion of a module off the track, or of one
+    the content no longer has, does not count."""
+    counts = dict.fromkeys(tracks, 0)
+    required = [
+        and_(Enrolment.track == track, ModuleCompletion.module_slug.in_(modules))
+        for track in Track
+        if (modules := curriculum.course.tracks[track].modules)
+    ]
+    if not tracks or not required:
+        return counts
+    rows = session.execute(
+        select(ModuleCompletion.enrolment_id, func.count())
+        .join(Enrolment, Enrolment.id == ModuleCompletion.enrolment_id)
+        .where(ModuleCompletion.enrolment_id.in_(list(tracks)), or_(*required))
+        .group_by(ModuleCompletion.enrolment_id)
+    )
+    counts.update({enrolment_id: count for enrolment_id, count in rows})
+    return counts
 
 
 # -- The attendance rule --------------------------------------------------------------------

@@ -26,7 +26,7 @@ from peeredu import audit
 from peeredu.accounts.api_tokens import ApiToken
 from peeredu.accounts.models import AccountToken, Enrolment, User
 from peeredu.accounts.twofactor import RecoveryCode, TwoFactor
-from peeredu.db import lock
+from peeredu.db import changed_rows, lock
 from peeredu.errors import N_, DomainError
 from peeredu.outbox import OutboxMessage
 from peeredu.reflections.models import (
@@ -77,23 +77,17 @@ def _count(session: Session, statement: Any) -> int:
 def delete_log_entries(session: Session, enrolment_ids: Collection[int]) -> int:
     if not enrolment_ids:
         return 0
-    result = session.execute(
-        delete(PracticeLogEntry)
-        .where(PracticeLogEntry.enrolment_id.in_(enrolment_ids))
-        .execution_options(synchronize_session=False)
+    return changed_rows(
+        session, delete(PracticeLogEntry).where(PracticeLogEntry.enrolment_id.in_(enrolment_ids))
     )
-    return int(result.rowcount or 0)
 
 
 def delete_stashes(session: Session, enrolment_ids: Collection[int]) -> int:
     if not enrolment_ids:
         return 0
-    result = session.execute(
-        delete(StashedText)
-        .where(StashedText.enrolment_id.in_(enrolment_ids))
-        .execution_options(synchronize_session=False)
+    return changed_rows(
+        session, delete(StashedText).where(StashedText.enrolment_id.in_(enrolment_ids))
     )
-    return int(result.rowcount or 0)
 
 
 def blank_texts(
@@ -125,12 +119,12 @@ def blank_texts(
         review.updated_at = now
         reviews += 1
     session.flush()
-    versions = session.execute(
+    versions = changed_rows(
+        session,
         update(ReflectionVersion)
         .where(ReflectionVersion.reflection_id.in_(ids))
-        .values(text="", fields={}, html="")
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .values(text="", fields={}, html=""),
+    )
     session.execute(
         update(Reflection)
         .where(Reflection.id.in_(ids))
@@ -155,16 +149,11 @@ def _remove_reflections(session: Session, reflection_ids: Collection[int]) -> tu
     version_ids = select(ReflectionVersion.id).where(
         ReflectionVersion.reflection_id.in_(reflection_ids)
     )
-    reviews = session.execute(
-        delete(Review)
-        .where(Review.version_id.in_(version_ids))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    versions = session.execute(
-        delete(ReflectionVersion)
-        .where(ReflectionVersion.reflection_id.in_(reflection_ids))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    reviews = changed_rows(session, delete(Review).where(Review.version_id.in_(version_ids)))
+    versions = changed_rows(
+        session,
+        delete(ReflectionVersion).where(ReflectionVersion.reflection_id.in_(reflection_ids)),
+    )
     session.execute(
         delete(Reflection)
         .where(Reflection.id.in_(reflection_ids))
@@ -221,10 +210,10 @@ def delete_practice_log(session: Session, user: User, *, actor_id: int, now: dat
     session.flush()
     audit.record(
         session,
-        actor_id=actor_id,
-        action="privacy.delete_practice_log",
-        object_type="user",
-        object_id=user.id,
+        actor_id,
+        "privacy.delete_practice_log",
+        "user",
+        user.id,
         detail=f"entries={count}",
         now=now,
     )
@@ -263,14 +252,12 @@ def delete_reflections(
     )
     audit.record(
         session,
-        actor_id=actor_id,
-        action="privacy.delete_reflections",
-        object_type="user",
-        object_id=user.id,
-        detail=(
-            f"removed={result.removed} emptied={result.emptied} "
-            f"versions={result.versions} reviews={result.reviews}"
-        ),
+        actor_id,
+        "privacy.delete_reflections",
+        "user",
+        user.id,
+        detail=f"removed={result.removed} emptied={result.emptied} "
+        f"versions={result.versions} reviews={result.reviews}",
         now=now,
     )
     return result
@@ -335,11 +322,5 @@ def anonymise_user(
     user.anonymised_at = now
     session.flush()
     audit.record(
-        session,
-        actor_id=actor_id,
-        action="user.anonymise",
-        object_type="user",
-        object_id=user.id,
-        detail=f"reason={reason}",
-        now=now,
+        session, actor_id, "user.anonymise", "user", user.id, detail=f"reason={reason}", now=now
     )

@@ -12,8 +12,9 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from peeredu import audit, outbox
@@ -89,8 +90,8 @@ def check_months(months: int) -> int:
     return months
 
 
-def _count(session: Session, statement: object) -> int:
-    return int(session.scalar(select(func.count()).select_from(statement.subquery())) or 0)  # type: ignore[attr-defined]
+def _count(session: Session, statement: Select[*tuple[Any, ...]]) -> int:
+    return int(session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
 
 
 def run_retention(
@@ -185,14 +186,12 @@ def run_retention(
             )
             audit.record(
                 session,
-                actor_id=None,
-                action="retention.delete",
-                object_type="cohort",
-                object_id=cohort.id,
-                detail=(
-                    f"months={months} reflections={done.reflections} versions={done.versions} "
-                    f"reviews={done.reviews} practice_log={done.log_entries}"
-                ),
+                None,
+                "retention.delete",
+                "cohort",
+                cohort.id,
+                detail=f"months={months} reflections={done.reflections} versions={done.versions} "
+                f"reviews={done.reviews} practice_log={done.log_entries}",
                 now=now,
             )
         report.cohorts.append(done)

@@ -1,9 +1,9 @@
 """Reading ``assessments/`` into an AssignmentSet, with every problem in it (see its README.md).
 
-The twin of peeredu.curriculum.loader, and built from its readers, so that the same mistake gets
-the same message in both folders: one check reports every problem it can find, each naming the
-file (relative to the assessments folder) and the field. Assignments belong to the curriculum's
-modules, so they are checked against a loaded Curriculum.
+The twin of peeredu.curriculum.loader, and built from the same readers (content_files), so that
+the same mistake gets the same message in both folders: one check reports every problem it can
+find, each naming the file (relative to the assessments folder) and the field. Assignments
+belong to the curriculum's modules, so they are checked against a loaded Curriculum.
 
 A file whose module cannot be read still counts for the module its number (``NN-``) names, so
 that the modules are not also reported as having no assignment.
@@ -12,36 +12,33 @@ that the modules are not also reported as having no assignment.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from peeredu.accounts.models import Track
-
-# Private to the curriculum loader, shared on purpose: one set of readers and messages.
 from peeredu.content_files import (
-    SLUG_PATTERN,
     ProblemList,
     Table,
-    parse_toml,
-    read_text,
+    first_holder,
     suggestion,
 )
 from peeredu.curriculum.content import ContentError, Curriculum, Problem, frozen_mapping
 from peeredu.reflections.definitions import Assignment, AssignmentSet, Criterion, GuidedField
+from peeredu.reflections.rubric_files import (
+    RUBRIC_FILE,
+    read_criteria,
+    read_fields,
+    read_rubric,
+    read_toml,
+)
 
-RUBRIC_FILE = "rubric.toml"
 # The "file" of problems with the folder as a whole.
 FOLDER = "."
 FILE_NAME_PATTERN = re.compile(r"^(\d+)-(.+)\.toml$")
-# Keys of guided fields and criteria name stored answers and reviews: short and stable.
-KEY_MAX_LENGTH = 40
 # Upper bounds no real assignment reaches (a longer text would not fit a form field, a longer
 # deadline overflows the date arithmetic): a typo like 10^23 is an error, not an assignment.
 MAX_MIN_WORDS = 20_000
 MAX_DUE_DAYS = 3_650
-RUBRIC_KEYS = ("criteria",)
 ASSIGNMENT_KEYS = (
     "slug",
     "module",
@@ -54,8 +51,6 @@ ASSIGNMENT_KEYS = (
     "fields",
     "criteria",
 )
-FIELD_KEYS = ("key", "label", "help")
-CRITERION_KEYS = ("key", "title", "for_learner", "for_teacher")
 # Every prompt must carry the anonymisation rule (DOMAIN.md); these words show that it does.
 ANONYMISATION_WORDS = ("navne", "helbred")
 
@@ -71,7 +66,7 @@ def check_assessments(
     if not root.is_dir():
         problems.error(FOLDER, "", f"folder not found: {root}")
         return None, problems.found
-    rubric = _read_rubric(root, problems)
+    rubric = read_rubric(root, problems)
     files = _read_assignment_files(root, curriculum, problems)
     _check_across_files(files, curriculum, problems)
     found = sorted(problems.found, key=_file_order)
@@ -100,132 +95,6 @@ def _file_order(problem: Problem) -> tuple[int, str]:
     # order found (the sort is stable).
     rank = {FOLDER: 0, RUBRIC_FILE: 1}.get(problem.file, 2)
     return rank, problem.file
-
-
-# -- Reading blocks ([[criteria]], [[fields]]) ---------------------------------------------
-
-
-def _blocks(table: Table, key: str, what: str) -> list[Mapping[str, Any]] | None:
-    value = table.data[key]
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        table.error(key, f"must be [[{table.name(key)}]] blocks, one per {what}")
-        return None
-    return value
-
-
-def _key(block: Table) -> str | None:
-    value = block.text("key")
-    if value is None:
-        return None
-    if not SLUG_PATTERN.match(value) or len(value) > KEY_MAX_LENGTH:
-        block.error(
-            "key",
-            f'"{value}" is not a valid key: use at most {KEY_MAX_LENGTH} characters, only '
-            "a-z, 0-9 and single hyphens between words (write æ ø å as ae oe aa)",
-        )
-        return None
-    return value
-
-
-def _check_unique_key(
-    block: Table, key: str | None, first_of: dict[str, int], position: int, what: str
-) -> None:
-    if key is None:
-        return
-    first = first_of.setdefault(key, position)
-    if first != position:
-        block.error(
-            "key",
-            f'"{key}" is also the key of {what}[{first}]; each needs its own key',
-        )
-
-
-def _read_criteria(table: Table, *, required: bool) -> tuple[Criterion, ...] | None:
-    """The [[criteria]] blocks of ``table``; None if absent or if any is wrong."""
-    if "criteria" not in table.data:
-        if required:
-            table.error("criteria", "is missing: write one [[criteria]] block per criterion")
-        return None
-    blocks = _blocks(table, "criteria", "criterion")
-    if blocks is None:
-        return None
-    if not blocks:
-        table.error("criteria", "lists no criteria; write one [[criteria]] block per criterion")
-        return None
-    criteria: list[Criterion] = []
-    first_of: dict[str, int] = {}
-    failed = False
-    for position, raw in enumerate(blocks, start=1):
-        block = Table(table.problems, table.file, raw, f"criteria[{position}].")
-        block.reject_unknown_keys(CRITERION_KEYS)
-        key = _key(block)
-        _check_unique_key(block, key, first_of, position, "criteria")
-        title = block.text("title")
-        for_learner = block.markdown("for_learner")
-        for_teacher = block.markdown("for_teacher")
-        if (
-            block.failed
-            or key is None
-            or title is None
-            or for_learner is None
-            or for_teacher is None
-        ):
-            failed = True
-            continue
-        criteria.append(Criterion(key, title.strip(), for_learner, for_teacher))
-    if failed:
-        table.failed = True
-        return None
-    return tuple(criteria)
-
-
-def _read_fields(table: Table) -> tuple[GuidedField, ...] | None:
-    """The guided fields of ``table``: () for free text, None if any is wrong."""
-    if "fields" not in table.data:
-        return ()
-    blocks = _blocks(table, "fields", "guided field")
-    if blocks is None:
-        return None
-    fields: list[GuidedField] = []
-    first_of: dict[str, int] = {}
-    failed = False
-    for position, raw in enumerate(blocks, start=1):
-        block = Table(table.problems, table.file, raw, f"fields[{position}].")
-        block.reject_unknown_keys(FIELD_KEYS)
-        key = _key(block)
-        _check_unique_key(block, key, first_of, position, "fields")
-        label = block.text("label")
-        help_text = block.text("help", required=False)
-        if block.failed or key is None or label is None:
-            failed = True
-            continue
-        fields.append(GuidedField(key, label.strip(), (help_text or "").strip()))
-    if failed:
-        table.failed = True
-        return None
-    return tuple(fields)
-
-
-# -- rubric.toml ---------------------------------------------------------------------------
-
-
-def _read_toml(path: Path, file: str, problems: ProblemList) -> dict[str, Any] | None:
-    text = read_text(path, file, problems)
-    return None if text is None else parse_toml(text, file, "", 1, problems)
-
-
-def _read_rubric(root: Path, problems: ProblemList) -> tuple[Criterion, ...] | None:
-    path = root / RUBRIC_FILE
-    if not path.is_file():
-        problems.error(RUBRIC_FILE, "", f"not found in {root}; the default rubric is required")
-        return None
-    data = _read_toml(path, RUBRIC_FILE, problems)
-    if data is None:
-        return None
-    table = Table(problems, RUBRIC_FILE, data)
-    table.reject_unknown_keys(RUBRIC_KEYS)
-    criteria = _read_criteria(table, required=True)
-    return None if table.failed else criteria
 
 
 # -- NN-<slug>.toml ------------------------------------------------------------------------
@@ -272,7 +141,7 @@ def _read_assignment(path: Path, curriculum: Curriculum, problems: ProblemList) 
     file = path.name
     name = FILE_NAME_PATTERN.match(file)
     result = _AssignmentFile(file, path, name_order=int(name[1]) if name else None)
-    data = _read_toml(path, file, problems)
+    data = read_toml(path, file, problems)
     if data is None:
         return result
 
@@ -304,8 +173,8 @@ def _read_assignment(path: Path, curriculum: Curriculum, problems: ProblemList) 
             "prompt_colleague", "the module is not on the colleague track, so nobody sees this"
         )
     guidance_html = table.markdown("guidance")
-    fields = _read_fields(table)
-    criteria = _read_criteria(table, required=False)
+    fields = read_fields(table)
+    criteria = read_criteria(table, required=False)
     if result.slug is not None and module is not None:
         expected = f"{module.order:02d}-{result.slug}.toml"
         if file != expected:
@@ -383,26 +252,14 @@ def _check_across_files(
     by_slug: dict[str, _AssignmentFile] = {}
     by_module: dict[str, _AssignmentFile] = {}
     for found in files:
-        if found.slug is not None:
-            first = by_slug.setdefault(found.slug, found)
-            if first is not found:
-                found.valid = False
-                problems.error(
-                    found.file,
-                    "slug",
-                    f'"{found.slug}" is also the slug of {first.file}; every assignment needs '
-                    "its own slug",
-                )
-        if found.module is not None:
-            first = by_module.setdefault(found.module, found)
-            if first is not found:
-                found.valid = False
-                problems.error(
-                    found.file,
-                    "module",
-                    f'module "{found.module}" already has an assignment, in {first.file}; a '
-                    "module has one assignment",
-                )
+        if (first := first_holder(by_slug, found.slug, found)) is not None:
+            found.valid = False
+            message = f'"{found.slug}" is also the slug of {first.file}; every assignment needs'
+            problems.error(found.file, "slug", message + " its own slug")
+        if (first := first_holder(by_module, found.module, found)) is not None:
+            found.valid = False
+            message = f'module "{found.module}" already has an assignment, in {first.file}; a'
+            problems.error(found.file, "module", message + " module has one assignment")
     # Files whose module is unreadable or unknown still count for the module their number names.
     unreadable = {f.name_order for f in files if f.module is None}
     for slug, module in curriculum.modules.items():

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from peeredu.accounts.models import Enrolment, User, enum_type
-from peeredu.db import Base, utcnow
+from peeredu.accounts.models import Enrolment, User
+from peeredu.db import Base, enum_type, utcnow
 
 
 class ReflectionStatus(str, enum.Enum):

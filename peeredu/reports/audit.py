@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from peeredu.accounts.models import User
 from peeredu.audit import AuditEvent
+from peeredu.paging import Page, clamp, offset
 
 PAGE_SIZE = 50
 # Offset paging stays cheap only so far; narrow the filters to look further back.
@@ -39,19 +41,12 @@ class AuditRow:
     actor_email: str | None
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    rows: list[AuditRow]
-    page: int
-    has_next: bool
-
-
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-def _filtered(filters: AuditFilter) -> Select:  # type: ignore[type-arg]
+def _filtered(filters: AuditFilter) -> Select[*tuple[Any, ...]]:
     query = select(
         AuditEvent.id,
         AuditEvent.at,
@@ -85,16 +80,19 @@ def _filtered(filters: AuditFilter) -> Select:  # type: ignore[type-arg]
     return query
 
 
-def audit_page(session: Session, filters: AuditFilter, page: int = 1) -> AuditPage:
+def audit_page(session: Session, filters: AuditFilter, page: int = 1) -> Page[AuditRow]:
     """One page of matching events, newest first; pages past MAX_PAGE are not served."""
-    page = min(max(page, 1), MAX_PAGE)
+    page = clamp(page, MAX_PAGE)
     query = (
         _filtered(filters)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(offset(page, PAGE_SIZE))
         .limit(PAGE_SIZE + 1)
     )
     rows = [AuditRow(*row) for row in session.execute(query)]
-    return AuditPage(
-        rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE and page < MAX_PAGE
+    return Page(
+        rows=rows[:PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > PAGE_SIZE and page < MAX_PAGE,
+        size=PAGE_SIZE,
     )

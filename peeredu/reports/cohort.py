@@ -15,8 +15,9 @@ from peeredu.accounts.models import Cohort, Enrolment, Track, User
 from peeredu.curriculum import attendance, progress, records
 from peeredu.curriculum.content import Curriculum, LearningModule
 from peeredu.curriculum.progress import ModuleStatus
+from peeredu.reflections.drafts import statuses_by_module
 from peeredu.reflections.models import ReflectionStatus
-from peeredu.reflections.services import statuses_by_module
+from peeredu.reports.exports import safe_cell
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def cohort_matrix(
     """Everything the overview shows, in a fixed number of queries whatever the cohort size."""
     enrolments = cohort_enrolments(session, cohort.id, track=track)
     ids = [e.id for e in enrolments]
-    completions = progress.completions_by_enrolment(session, ids)
+    completions = records.completions_by_enrolment(session, ids)
     summaries = records.summaries(session, ids, today=today)
     taught = attendance.modules_taught(session, cohort.id, today=today)
     reflections = statuses_by_module(session, ids)
@@ -93,6 +94,7 @@ def cohort_matrix(
             MatrixRow(
                 enrolment=enrolment,
                 statuses=statuses,
+                # Counted from the completions loaded for the statuses: no query of its own.
                 completed=sum(1 for slug in required if slug in done),
                 required=len(required),
                 attendance=summaries[enrolment.id],
@@ -104,11 +106,6 @@ def cohort_matrix(
         rows=tuple(rows),
         threshold=curriculum.course.attendance_threshold,
     )
-
-
-def safe_cell(value: str) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def matrix_csv(

@@ -12,43 +12,35 @@ list in keyset batches, so an export's memory does not grow with its length.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple, TypeVarTuple
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Row, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from peeredu.accounts.models import (
     Cohort,
     Enrolment,
     EnrolmentStatus,
     Organisation,
-    Role,
     Track,
     User,
-    UserRole,
     WorkRole,
-    hr_scopes,
 )
+from peeredu.accounts.permissions import hr_organisation_ids
 from peeredu.certification.models import Certificate
 from peeredu.curriculum.content import Curriculum
-from peeredu.curriculum.records import AttendanceSummary, ModuleCompletion
+from peeredu.curriculum.records import AttendanceSummary, required_completed_counts
 from peeredu.curriculum.records import summaries as attendance_summaries
-from peeredu.reports.cohort import safe_cell
 
 CertificateStatus = Literal["none", "valid", "revoked"]
 NO_CERTIFICATE: Final = "none"
 VALID: Final = "valid"
 REVOKED: Final = "revoked"
+
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -103,31 +95,13 @@ class Choice:
 _SORT_NAME = func.lower(User.name)
 
 
-def _scope(hr_user_id: int) -> Select[tuple[int]]:
-    """The organisations the user follows: none unless the account is active and holds HR.
-
-    The role is checked here too because removing the HR role leaves the hr_scopes rows.
-    """
-    hr_user = aliased(User, name="hr_user")
-    return (
-        select(hr_scopes.c.organisation_id)
-        .join(hr_user, hr_user.id == hr_scopes.c.user_id)
-        .join(
-            UserRole,
-            and_(UserRole.user_id == hr_scopes.c.user_id, UserRole.role == Role.HR),
-        )
-        .where(hr_scopes.c.user_id == hr_user_id, hr_user.active.is_(True))
-        .correlate(None)
-    )
-
-
 def _contains(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
 def _conditions(hr_user_id: int, filters: ParticipantFilter) -> list[Any]:
-    conditions: list[Any] = [Enrolment.organisation_id.in_(_scope(hr_user_id))]
+    conditions: list[Any] = [Enrolment.organisation_id.in_(hr_organisation_ids(hr_user_id))]
     if filters.organisation_ids is not None:
         conditions.append(Enrolment.organisation_id.in_(sorted(filters.organisation_ids)))
     if filters.cohort_id is not None:
@@ -153,7 +127,7 @@ def _conditions(hr_user_id: int, filters: ParticipantFilter) -> list[Any]:
     return conditions
 
 
-def _filtered(statement: Select[Any], hr_user_id: int, filters: ParticipantFilter) -> Select[Any]:
+def _filtered(statement: Select[*Ts], hr_user_id: int, filters: ParticipantFilter) -> Select[*Ts]:
     # At most one certificate per enrolment (unique enrolment_id): the outer join adds no rows.
     return (
         statement.join(User, User.id == Enrolment.user_id)
@@ -162,7 +136,7 @@ def _filtered(statement: Select[Any], hr_user_id: int, filters: ParticipantFilte
     )
 
 
-def _rows_statement(hr_user_id: int, filters: ParticipantFilter) -> Select[Any]:
+def _rows_statement(hr_user_id: int, filters: ParticipantFilter) -> Select[*tuple[Any, ...]]:
     columns = select(
         Enrolment.id.label("enrolment_id"),
         Enrolment.user_id,
@@ -192,30 +166,6 @@ def _rows_statement(hr_user_id: int, filters: ParticipantFilter) -> Select[Any]:
     )
 
 
-def _completed_counts(
-    session: Session, curriculum: Curriculum, tracks: dict[int, Track]
-) -> dict[int, int]:
-    """Required modules completed per enrolment, counted by the database in one query."""
-    counts = dict.fromkeys(tracks, 0)
-    if not tracks:
-        return counts
-    required = [
-        and_(Enrolment.track == track, ModuleCompletion.module_slug.in_(modules))
-        for track in Track
-        if (modules := curriculum.course.tracks[track].modules)
-    ]
-    if not required:
-        return counts
-    rows = session.execute(
-        select(ModuleCompletion.enrolment_id, func.count())
-        .join(Enrolment, Enrolment.id == ModuleCompletion.enrolment_id)
-        .where(ModuleCompletion.enrolment_id.in_(list(tracks)), or_(*required))
-        .group_by(ModuleCompletion.enrolment_id)
-    )
-    counts.update({enrolment_id: count for enrolment_id, count in rows})
-    return counts
-
-
 def _certificate_status(row: Row[Any]) -> CertificateStatus:
     if row.certificate_id is None:
         return NO_CERTIFICATE
@@ -226,7 +176,7 @@ def _build(
     session: Session, curriculum: Curriculum, rows: Sequence[Row[Any]], *, today: date
 ) -> list[ParticipantRow]:
     tracks = {row.enrolment_id: row.track for row in rows}
-    completed = _completed_counts(session, curriculum, tracks)
+    completed = required_completed_counts(session, curriculum, tracks)
     summaries = attendance_summaries(session, list(tracks), today=today)
     required = {track: len(curriculum.course.tracks[track].modules) for track in Track}
     built: list[ParticipantRow] = []
@@ -265,18 +215,15 @@ def _build(
     return built
 
 
-# -- Questions ------------------------------------------------------------------------------
-
-
 def scoped_organisation_ids(session: Session, hr_user_id: int) -> set[int]:
-    return set(session.scalars(_scope(hr_user_id)))
+    return set(session.scalars(hr_organisation_ids(hr_user_id)))
 
 
 def scoped_organisations(session: Session, hr_user_id: int) -> list[Choice]:
     """The organisations the user follows, by name (the organisation filter's choices)."""
     rows = session.execute(
         select(Organisation.id, Organisation.name)
-        .where(Organisation.id.in_(_scope(hr_user_id)))
+        .where(Organisation.id.in_(hr_organisation_ids(hr_user_id)))
         .order_by(func.lower(Organisation.name), Organisation.id)
     )
     return [Choice(id=row.id, name=row.name) for row in rows]
@@ -288,7 +235,7 @@ def scoped_cohorts(session: Session, hr_user_id: int) -> list[Choice]:
         select(Enrolment.id)
         .where(
             Enrolment.cohort_id == Cohort.id,
-            Enrolment.organisation_id.in_(_scope(hr_user_id)),
+            Enrolment.organisation_id.in_(hr_organisation_ids(hr_user_id)),
         )
         .exists()
     )
@@ -375,91 +322,3 @@ def participant(
     ).all()
     found = _build(session, curriculum, rows, today=today)
     return found[0] if found else None
-
-
-# -- Exports --------------------------------------------------------------------------------
-
-Cell = str | int | float | date | None
-_BUFFER_CHARS = 64 * 1024
-
-
-def csv_lines(
-    header: Sequence[str], records: Iterable[Sequence[Cell]], *, delimiter: str = ";"
-) -> Iterator[str]:
-    """CSV text in chunks: a BOM first (Excel then reads UTF-8), text made formula-safe.
-
-    Chunks of about 64 kB: few enough writes to be fast, small enough to keep memory flat.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow([safe_cell(text) for text in header])
-    for record in records:
-        writer.writerow([_csv_cell(value) for value in record])
-        if buffer.tell() >= _BUFFER_CHARS:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _csv_cell(value: Cell) -> str | int | float:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return safe_cell(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def write_xlsx(
-    header: Sequence[str],
-    records: Iterable[Sequence[Cell]],
-    target: IO[bytes],
-    *,
-    sheet_title: str,
-    widths: Sequence[int] = (),
-) -> int:
-    """Write an XLSX workbook to ``target``; returns the number of records written.
-
-    openpyxl's write-only mode keeps rows in a temporary file, not in memory. Text is written
-    as text cells, never as formulas, whatever it starts with.
-    """
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(sheet_title))
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    heading = []
-    for text in header:
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
-        cell.data_type = "s"
-        cell.font = bold
-        heading.append(cell)
-    sheet.append(heading)
-    count = 0
-    for record in records:
-        sheet.append([_xlsx_cell(sheet, value) for value in record])
-        count += 1
-    workbook.save(target)
-    return count
-
-
-def _sheet_title(title: str) -> str:
-    # Excel allows 31 characters and none of []:*?/\ in a sheet's name.
-    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in title).strip()
-    return cleaned[:31] or "Sheet1"
-
-
-def _xlsx_cell(sheet: Any, value: Cell) -> Any:
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
-    # openpyxl would store text beginning with "=" as a formula: make it a text cell.
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell

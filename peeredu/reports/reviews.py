@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -25,7 +25,7 @@ from peeredu.accounts.models import (
     UserRole,
     cohort_teachers,
 )
-from peeredu.reflections import services
+from peeredu.reflections import deadlines
 from peeredu.reflections.definitions import Assignment, AssignmentSet
 from peeredu.reflections.models import (
     Extension,
@@ -42,6 +42,8 @@ COUNTED = (
     ReflectionStatus.REVISION,
     ReflectionStatus.APPROVED,
 )
+
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class QueueItem:
     draft_started: bool
 
 
-def _taught(query: Select[Any], teacher_id: int) -> Select[Any]:
+def _taught(query: Select[*Ts], teacher_id: int) -> Select[*Ts]:
     """Only enrolments in cohorts ``teacher_id`` teaches (the query must join Enrolment)."""
     return query.join(
         cohort_teachers,
@@ -85,7 +87,7 @@ def _taught(query: Select[Any], teacher_id: int) -> Select[Any]:
     )
 
 
-def _filtered(query: Select[Any], filters: QueueFilter) -> Select[Any]:
+def _filtered(query: Select[*Ts], filters: QueueFilter) -> Select[*Ts]:
     """The filters that apply to reflections as a whole: cohort, module and track."""
     if filters.cohort_id is not None:
         query = query.where(Enrolment.cohort_id == filters.cohort_id)
@@ -98,7 +100,7 @@ def _filtered(query: Select[Any], filters: QueueFilter) -> Select[Any]:
 
 def _queue_query(
     teacher_id: int, filters: QueueFilter, exclude_version_id: int | None
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """The versions waiting for feedback (latest version, feedback not released)."""
     later = aliased(ReflectionVersion)
     newest = (
@@ -269,7 +271,7 @@ def due_dates(
             extension = extensions.get(assignment.slug)
             found[slug] = DueDate(
                 assignment=assignment,
-                due_on=services.due_on(assignment, enrolment, extension),
+                due_on=deadlines.due_on(assignment, enrolment, extension),
                 extended=extension is not None,
             )
     return found

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from peeredu import outbox
-from peeredu.accounts import permissions, queries, services
+from peeredu.accounts import organisations as organisation_service
+from peeredu.accounts import permissions, queries
 from peeredu.accounts.models import Cohort, Organisation
 from peeredu.extensions import current_time, db
 from peeredu.web import admin_users
@@ -99,8 +100,8 @@ def edit_organisation(organisation_id: int | None = None) -> str | Response:
     saved = _edited(
         form,
         organisation,
-        services.create_organisation,
-        services.update_organisation,
+        organisation_service.create_organisation,
+        organisation_service.update_organisation,
         lambda: {"name": form.name.data or "", "kind": form.kind.data or ""},
         done=_("The organisation is saved."),
         back=url_for(".organisations"),
@@ -134,8 +135,8 @@ def edit_cohort(cohort_id: int | None = None) -> str | Response:
     saved = _edited(
         form,
         cohort,
-        services.create_cohort,
-        services.update_cohort,
+        organisation_service.create_cohort,
+        organisation_service.update_cohort,
         lambda: {
             "name": form.name.data or "",
             "start_date": form.start_date.data,

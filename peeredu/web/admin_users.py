@@ -13,7 +13,9 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from peeredu.accounts import invitations, queries, services, twofactor
+from peeredu.accounts import enrolments as enrolment_service
+from peeredu.accounts import invitations, queries, twofactor
+from peeredu.accounts import users as user_service
 from peeredu.accounts.models import Enrolment, Role, User
 from peeredu.certification.services import certificates_by_enrolment
 from peeredu.errors import N_, DomainError
@@ -42,7 +44,7 @@ def _fill_enrolment_choices(form: EnrolmentFields) -> None:
     form.organisation.choices = options(queries.all_organisations(db.session), _("Choose…"))
 
 
-def _enrolment_spec(form: EnrolmentFields) -> services.EnrolmentSpec | None:
+def _enrolment_spec(form: EnrolmentFields) -> enrolment_service.EnrolmentSpec | None:
     """The enrolment the form describes, None if it describes none, or a field error."""
     values = (form.cohort.data, form.track.data, form.organisation.data, form.work_role.data)
     if not any(values):
@@ -50,7 +52,7 @@ def _enrolment_spec(form: EnrolmentFields) -> services.EnrolmentSpec | None:
     for field in (form.cohort, form.track, form.organisation, form.work_role):
         if not field.data:
             raise DomainError(N_("This field is required."), field=field.name)
-    return services.EnrolmentSpec(
+    return enrolment_service.EnrolmentSpec(
         cohort_id=int(form.cohort.data),
         organisation_id=int(form.organisation.data),
         track=form.track.data,
@@ -109,7 +111,7 @@ def user_detail(user_id: int) -> str | Response:
         data={"name": user.name, "locale": user.locale, "roles": [r.value for r in user.roles]}
     )
     if form.validate_on_submit() and perform(
-        lambda session: services.update_user(
+        lambda session: user_service.update_user(
             session,
             user,
             name=form.name.data or "",
@@ -152,7 +154,9 @@ def set_active(user_id: int) -> Response:
     active = request.form.get("active") == "1"
     return _act_on_user(
         user_id,
-        lambda session, user: services.set_active(session, user, active, actor_id=current_user.id),
+        lambda session, user: user_service.set_active(
+            session, user, active, actor_id=current_user.id
+        ),
         _("The account is active again.") if active else _("The account is deactivated."),
     )
 
@@ -217,7 +221,7 @@ def set_hr_scope(user_id: int) -> Response:
         abort(400)
     return _act_on_user(
         user_id,
-        lambda session, user: services.set_hr_scope(
+        lambda session, user: user_service.set_hr_scope(
             session, user, form.organisations.data or [], actor_id=current_user.id
         ),
         _("The changes are saved."),
@@ -233,7 +237,7 @@ def new_enrolment(user_id: int) -> str | Response:
         spec = _enrolment_spec(form)
         if spec is None:
             raise DomainError(N_("This field is required."), field="cohort")
-        services.enrol(session, user, spec, actor_id=current_user.id)
+        enrolment_service.enrol(session, user, spec, actor_id=current_user.id)
 
     if form.validate_on_submit() and perform(
         enrol, form=form, done=_("%(name)s is enrolled.", name=user.name)
@@ -249,7 +253,7 @@ def set_enrolment_status(enrolment_id: int) -> Response:
         abort(400)
     return _act_on_user(
         enrolment.user_id,
-        lambda session, _user: services.set_enrolment_status(
+        lambda session, _user: enrolment_service.set_enrolment_status(
             session, enrolment, form.status.data or "", actor_id=current_user.id
         ),
         _("The changes are saved."),

@@ -23,7 +23,8 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from peeredu.accounts import authentication, invitations, services, twofactor
+from peeredu.accounts import authentication, invitations, twofactor
+from peeredu.accounts import users as user_service
 from peeredu.accounts.models import TokenPurpose, User
 from peeredu.extensions import current_time, db, limiter
 from peeredu.tokens import digest
@@ -172,7 +173,9 @@ def set_language() -> Response:
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
             perform(
-                lambda session: services.set_locale(session, current_user, form.locale.data or "da")
+                lambda session: user_service.set_locale(
+                    session, current_user, form.locale.data or "da"
+                )
             )
     return redirect(safe_next(request.form.get("next"), url_for("peeredu.auth.login")))
 

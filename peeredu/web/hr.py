@@ -38,8 +38,10 @@ from peeredu.accounts import permissions
 from peeredu.accounts.models import EnrolmentStatus, Track, WorkRole
 from peeredu.certification import codes
 from peeredu.extensions import current_curriculum, current_time, db
+from peeredu.reports import exports
 from peeredu.reports import participants as report
-from peeredu.reports.participants import Cell, Choice, ParticipantFilter, ParticipantRow
+from peeredu.reports.exports import Cell
+from peeredu.reports.participants import Choice, ParticipantFilter, ParticipantRow
 from peeredu.web import hr_scope
 from peeredu.web.forms import ListSelectField, SearchForm
 from peeredu.web.guards import guard
@@ -251,7 +253,7 @@ def participants_csv() -> Response:
     delimiter = "," if request.args.get("sep") == "comma" else ";"
     # Logged before streaming, so an export cut off half-way is still in the log.
     _record_export("csv", report.participant_count(db.session, current_user.id, filters), filters)
-    lines = report.csv_lines(
+    lines = exports.csv_lines(
         _header(), _streamed_records(current_user.id, filters), delimiter=delimiter
     )
     return Response(
@@ -276,7 +278,7 @@ def participants_xlsx() -> Response:
     # On disk, not in memory: the workbook's size grows with the rows.
     target = tempfile.TemporaryFile()
     try:
-        count = report.write_xlsx(
+        count = exports.write_xlsx(
             _header(),
             _records(rows),
             target,

@@ -9,11 +9,11 @@ from werkzeug.wrappers import Response
 
 from peeredu.accounts import permissions
 from peeredu.accounts.models import Enrolment
-from peeredu.curriculum import attendance, progress
+from peeredu.curriculum import attendance, progress, records
 from peeredu.curriculum.content import LearningModule
 from peeredu.db import local_date
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
-from peeredu.reflections import services as reflection_services
+from peeredu.reflections import drafts
 from peeredu.reflections.models import ReflectionStatus
 from peeredu.web.forms import Form
 from peeredu.web.lifecycle import found_or_404, perform
@@ -43,7 +43,7 @@ def studied_module_or_404(enrolment: Enrolment, slug: str) -> LearningModule:
 
 
 def learner_progress(
-    enrolments: list[Enrolment], completions: dict[int, dict[str, progress.ModuleCompletion]]
+    enrolments: list[Enrolment], completions: dict[int, dict[str, records.ModuleCompletion]]
 ) -> dict[int, progress.CourseProgress]:
     """Progress of each of the learner's enrolments, given their completions."""
     curriculum = current_curriculum()
@@ -53,7 +53,7 @@ def learner_progress(
         cohort_id: attendance.modules_taught(db.session, cohort_id, today=today)
         for cohort_id in {e.cohort_id for e in enrolments}
     }
-    reflections = reflection_services.statuses_by_module(db.session, ids)
+    reflections = drafts.statuses_by_module(db.session, ids)
     return {
         e.id: progress.course_progress(
             curriculum,
@@ -75,7 +75,7 @@ def awaiting(statuses: dict[str, ReflectionStatus]) -> set[str]:
 def module(enrolment_id: int, slug: str) -> str:
     enrolment = own_enrolment_or_404(enrolment_id)
     found = studied_module_or_404(enrolment, slug)
-    completions = progress.completions_by_enrolment(db.session, [enrolment.id])
+    completions = records.completions_by_enrolment(db.session, [enrolment.id])
     course = learner_progress([enrolment], completions)[enrolment.id]
     index = next(i for i, line in enumerate(course.lines) if line.module.slug == slug)
     line = course.lines[index]

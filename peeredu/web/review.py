@@ -20,11 +20,10 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from peeredu.accounts import permissions
-from peeredu.accounts import services as account_services
+from peeredu.accounts import permissions, users
 from peeredu.accounts.models import Enrolment, NotificationMode, Track, User
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
-from peeredu.reflections import services
+from peeredu.reflections import deadlines, feedback
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import ReflectionVersion, Review, ReviewDecision
 from peeredu.reports import reviews
@@ -121,9 +120,7 @@ def notifications() -> Response:
     else:
         user = found_or_404(User, current_user.id)
         if perform(
-            lambda session: account_services.set_review_notifications(
-                session, user, form.mode.data or ""
-            )
+            lambda session: users.set_review_notifications(session, user, form.mode.data or "")
         ):
             if user.review_notifications is NotificationMode.DIGEST:
                 flash(
@@ -175,7 +172,7 @@ def _decision(form: ReviewForm) -> str | None:
 def _record_read(version: ReflectionVersion) -> None:
     """Log that this teacher was shown the reflection's text (DOMAIN: log who reads)."""
     record_shown(
-        lambda session: services.record_read(
+        lambda session: feedback.record_read(
             session, teacher_id=current_user.id, version=version, now=current_time()
         )
     )
@@ -184,7 +181,7 @@ def _record_read(version: ReflectionVersion) -> None:
 def review(version_id: int) -> str | Response:
     version, enrolment, assignment = _reviewable_or_404(version_id)
     if request.method == "GET":
-        saved = services.review_for(db.session, version)
+        saved = feedback.review_for(db.session, version)
         form = ReviewForm(
             data={
                 "overall_comment": saved.overall_comment if saved else "",
@@ -200,7 +197,7 @@ def review(version_id: int) -> str | Response:
     releasing = action in RELEASING
 
     def save(session: Session) -> None:
-        services.save_review(
+        feedback.save_review(
             session,
             current_curriculum(),
             assignment,
@@ -226,8 +223,8 @@ def review(version_id: int) -> str | Response:
         outcome = perform(save, form=form)
         if outcome:
             return _saved(version, enrolment, action)
-        conflict = isinstance(outcome.error, services.ReviewConflict)
-    saved = services.review_for(db.session, version)
+        conflict = isinstance(outcome.error, feedback.ReviewConflict)
+    saved = feedback.review_for(db.session, version)
     if conflict and saved is not None:
         # The teacher has now seen the other feedback; saving again is a decision to replace it.
         form.lock_version.data = str(saved.lock_version)
@@ -285,7 +282,7 @@ def _page(
             if v.number < version.number
         ],
         newest=versions[-1],
-        snippets=services.snippets(db.session, current_user.id),
+        snippets=feedback.snippets(db.session, current_user.id),
         snippet_form=SnippetForm(formdata=None, next=url_for(".review", version_id=version.id)),
     )
 
@@ -301,7 +298,7 @@ def add_snippet() -> Response:
         flash(_("The snippet was not saved: %(reason)s", reason=_form_reasons(form)), "error")
         return redirect(back + "#snippets")
     saved = perform(
-        lambda session: services.add_snippet(session, current_user.id, form.text.data or ""),
+        lambda session: feedback.add_snippet(session, current_user.id, form.text.data or ""),
         form=form,
         done=_("The snippet is saved."),
     )
@@ -341,7 +338,7 @@ def grant_extension(cohort_id: int, enrolment_id: int) -> Response:
     due = form.due_on.data
     assert due is not None  # DataRequired
     granted = perform(
-        lambda session: services.grant_extension(
+        lambda session: deadlines.grant_extension(
             session, enrolment, found, due=due, teacher_id=current_user.id, now=current_time()
         ),
         form=form,

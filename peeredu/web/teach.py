@@ -35,7 +35,7 @@ from peeredu.curriculum.progress import ModuleStatus
 from peeredu.curriculum.records import AttendanceStatus, ClassDay
 from peeredu.db import local_date
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
-from peeredu.reflections import services as reflections
+from peeredu.reflections import submission
 from peeredu.reports import reviews
 from peeredu.reports.cohort import cohort_enrolments, cohort_matrix, matrix_csv
 from peeredu.web.forms import Form, ReasonForm
@@ -254,7 +254,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
     found = _taught_cohort_or_404(cohort_id)
     enrolment = _enrolment_in(found, enrolment_id)
     curriculum = current_curriculum()
-    completions = progress.completions_by_enrolment(db.session, [enrolment.id])[enrolment.id]
+    completions = records.completions_by_enrolment(db.session, [enrolment.id])[enrolment.id]
     course = progress.course_progress(
         curriculum,
         enrolment,
@@ -321,7 +321,7 @@ def change_completion(cohort_id: int, enrolment_id: int, slug: str, action: str)
     return _reasoned_change(
         ReasonForm(),
         url_for(".learner", cohort_id=found.id, enrolment_id=enrolment.id),
-        progress.complete_by_teacher if complete else reflections.reopen_module,
+        progress.complete_by_teacher if complete else submission.reopen_module,
         enrolment,
         slug,
         done=_("The module is completed for %(name)s.", name=name)

@@ -20,11 +20,11 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
 from peeredu import demo
-from peeredu.accounts import invitations, services, twofactor
+from peeredu.accounts import invitations, twofactor, users
 from peeredu.accounts.models import TokenPurpose, User
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
-from peeredu.reflections import services as reflections
+from peeredu.reflections import practice_log
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.steps import axe_violations, say, sign_in
 
@@ -112,8 +112,8 @@ def test_every_html_page_is_checked_or_excluded_on_purpose(app: Flask) -> None:
 def demo_data(app: Flask) -> None:
     with app.app_context():
         demo.seed(db.session, current_curriculum(), current_assignments(), today=date.today())
-        learner = services.get_user_by_email(db.session, LEARNER)
-        reflections.add_log_entry(
+        learner = users.get_user_by_email(db.session, LEARNER)
+        practice_log.add_log_entry(
             db.session,
             learner.enrolments[0],
             noted_on=date.today(),
@@ -127,8 +127,8 @@ def special_pages(app: Flask) -> list[str]:
     """Pages reached from an email, or in a state that no plain link shows."""
     with app.app_context():
         now = utcnow()
-        learner = services.get_user_by_email(db.session, LEARNER)
-        invited = services.get_user_by_email(db.session, CERTIFIED)
+        learner = users.get_user_by_email(db.session, LEARNER)
+        invited = users.get_user_by_email(db.session, CERTIFIED)
         invitation = invitations.issue_token(
             db.session,
             invited,
@@ -239,7 +239,7 @@ def test_every_page_passes_axe_in_both_languages_and_widths(
     checker.walk(ANYONE, "/login")
     # The second step of signing in, for someone who has two-step sign-in on.
     with app.app_context():
-        person = services.get_user_by_email(db.session, TWO_STEP)
+        person = users.get_user_by_email(db.session, TWO_STEP)
         twofactor.enable_with_secret(db.session, person, pyotp.random_base32(), now=utcnow())
         db.session.commit()
     page.goto("/login")

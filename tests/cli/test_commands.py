@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from peeredu import demo, outbox
-from peeredu.accounts import authentication, services
+from peeredu.accounts import authentication, organisations, users
 from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
 from peeredu.db import utcnow
 from peeredu.extensions import db
@@ -51,7 +51,7 @@ def can_sign_in(app: Flask, email: str, password: str) -> bool:
 
 def get_user(app: Flask, email: str) -> User | None:
     with app.app_context():
-        return services.get_user_by_email(db.session, email)
+        return users.get_user_by_email(db.session, email)
 
 
 def assert_refused(app: Flask, args: list[str], option: str, input: str | None = None) -> str:
@@ -190,7 +190,9 @@ def test_orgs_create(app: Flask) -> None:
 
     assert result.exit_code == 0, result.output
     with app.app_context():
-        organisation = services.get_organisation_by_name(db.session, "aarhus kommune", field="x")
+        organisation = organisations.get_organisation_by_name(
+            db.session, "aarhus kommune", field="x"
+        )
         assert organisation.kind.value == "municipality"
 
 
@@ -233,7 +235,7 @@ def test_cohorts_create_with_teachers(app: Flask, make: Factory) -> None:
 
     assert result.exit_code == 0, result.output
     with app.app_context():
-        cohort = services.get_cohort_by_name(db.session, "Hold 7", field="cohort")
+        cohort = organisations.get_cohort_by_name(db.session, "Hold 7", field="cohort")
         assert [t.email for t in cohort.teachers] == ["t2@example.org", "t1@example.org"]
         assert (cohort.start_date.isoformat(), cohort.end_date.isoformat()) == (
             "2027-02-01",

@@ -11,7 +11,7 @@ from peeredu.certification.models import Certificate
 from peeredu.curriculum import records
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
-from peeredu.reflections import services as reflection_services
+from peeredu.reflections import drafts, submission
 from peeredu.reflections.models import ReflectionStatus
 from tests.cli.test_commands import row_counts, run
 from tests.web.test_issuing import (
@@ -99,10 +99,10 @@ def test_reopening_an_approved_module_lets_the_learner_revise_and_resubmit(app):
         enrolment = maria.enrolments[0]
         slug = curriculum.modules_for(enrolment.track)[0].slug
         assignment = assignments.for_module(slug)
-        reflection = reflection_services.find_reflection(session, enrolment.id, assignment.slug)
+        reflection = drafts.find_reflection(session, enrolment.id, assignment.slug)
         assert reflection.status is ReflectionStatus.APPROVED
         teacher = session.scalar(select(User).where(User.email == f"underviser@{demo.DEMO_DOMAIN}"))
-        reflection_services.reopen_module(
+        submission.reopen_module(
             session,
             curriculum,
             enrolment,
@@ -115,7 +115,7 @@ def test_reopening_an_approved_module_lets_the_learner_revise_and_resubmit(app):
         assert slug not in records.completions_by_enrolment(session, [enrolment.id])[enrolment.id]
         assert reflection.status is ReflectionStatus.REVISION
         # The draft starts from the approved text, and can be saved and submitted again.
-        reflection_services.save_draft(
+        drafts.save_draft(
             session,
             assignment,
             reflection,
@@ -124,7 +124,7 @@ def test_reopening_an_approved_module_lets_the_learner_revise_and_resubmit(app):
             expected_version=reflection.draft_version,
             now=utcnow(),
         )
-        version = reflection_services.submit(
+        version = submission.submit(
             session,
             curriculum,
             assignment,

@@ -17,7 +17,7 @@ from peeredu.accounts.models import Role
 from peeredu.audit import AuditEvent
 from peeredu.curriculum.progress import ModuleCompletion
 from peeredu.extensions import current_assignments, current_curriculum, db
-from peeredu.reflections import services
+from peeredu.reflections import feedback
 from peeredu.reflections.models import (
     ReflectionStatus,
     ReflectionVersion,
@@ -46,7 +46,7 @@ def give_feedback(
     assignment = current_assignments().get(version.reflection.assignment_slug)
     assert assignment is not None
     met = decision != ReviewDecision.NOT_YET.value
-    services.save_review(
+    feedback.save_review(
         session,
         current_curriculum(),
         assignment,

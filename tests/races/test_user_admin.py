@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peeredu.accounts import services
+from peeredu.accounts import users
 from peeredu.accounts.models import Role, User
 from peeredu.audit import AuditEvent
 from peeredu.extensions import db
@@ -27,7 +27,7 @@ ROLE_SETS = [
 
 def set_roles(session: Session, user_id: int, roles: tuple[str, ...], actor_id: int) -> None:
     user = session.get_one(User, user_id)
-    services.update_user(
+    users.update_user(
         session, user, name=user.name, roles=roles, locale=user.locale, actor_id=actor_id
     )
 

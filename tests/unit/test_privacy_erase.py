@@ -26,7 +26,7 @@ from peeredu.errors import DomainError
 from peeredu.extensions import current_assignments, db
 from peeredu.models import metadata
 from peeredu.privacy import erase
-from peeredu.reflections import services as reflections
+from peeredu.reflections import drafts, stashes
 from peeredu.reflections.models import (
     Reflection,
     ReflectionStatus,
@@ -84,7 +84,7 @@ def approved_world(app: Flask, make: Factory) -> World:
     issue_certificate(app, world)
     with app.app_context():
         # Text posted after a session expired waits in the stash until claimed.
-        reflections.stash(
+        stashes.stash(
             db.session,
             enrolment_id=world.l1,
             assignment_slug=world.draft_slug,
@@ -211,7 +211,7 @@ def test_a_not_yet_approved_reflection_is_removed_with_its_versions_and_feedback
         # The learner can start the assignment again from the beginning.
         enrolment = db.session.get(Enrolment, world.l1)
         assignment = current_assignments().get(world.submitted_slug)
-        fresh = reflections.get_or_create(db.session, enrolment, assignment)
+        fresh = drafts.get_or_create(db.session, enrolment, assignment)
         assert fresh.status is ReflectionStatus.DRAFT and fresh.versions == []
 
 

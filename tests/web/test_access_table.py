@@ -29,7 +29,7 @@ from peeredu.curriculum import attendance
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
 from peeredu.models import metadata
-from peeredu.reflections import services as reflections
+from peeredu.reflections import deadlines, drafts, feedback, practice_log, submission
 from peeredu.reflections.models import ReflectionVersion, ReviewDecision
 from tests.factories import PASSWORD, Factory
 
@@ -111,11 +111,11 @@ def write_reflection(
         session = db.session
         enrolment = session.get(Enrolment, enrolment_id)
         assignment = current_assignments().for_module(module)
-        due = reflections.due_on(assignment, enrolment, None)
+        due = deadlines.due_on(assignment, enrolment, None)
         at = datetime.combine(due - timedelta(days=3), time(9), tzinfo=UTC)
-        reflection = reflections.get_or_create(session, enrolment, assignment)
+        reflection = drafts.get_or_create(session, enrolment, assignment)
         fields = {f.key: text for f in assignment.fields}
-        reflections.save_draft(
+        drafts.save_draft(
             session,
             assignment,
             reflection,
@@ -126,7 +126,7 @@ def write_reflection(
         )
         version_id = None
         if submit:
-            version = reflections.submit(
+            version = submission.submit(
                 session,
                 current_curriculum(),
                 assignment,
@@ -156,7 +156,7 @@ def release_review(
     with app.app_context():
         version = db.session.get(ReflectionVersion, version_id)
         assignment = current_assignments().get(version.reflection.assignment_slug)
-        reflections.save_review(
+        feedback.save_review(
             db.session,
             current_curriculum(),
             assignment,
@@ -288,7 +288,7 @@ def seed_world(
     l1 = people["l1"].id
     with app.app_context():
         enrolment = db.session.get(Enrolment, l1)
-        entry = reflections.add_log_entry(
+        entry = practice_log.add_log_entry(
             db.session, enrolment, noted_on=utcnow().date(), text=note, today=utcnow().date()
         )
         db.session.commit()

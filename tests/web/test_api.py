@@ -30,8 +30,7 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select, text, update
 from werkzeug.test import TestResponse
 
-from peeredu.accounts import api_tokens
-from peeredu.accounts import services as accounts
+from peeredu.accounts import api_tokens, enrolments, users
 from peeredu.accounts.api_tokens import ApiToken
 from peeredu.accounts.models import Cohort, Enrolment, EnrolmentStatus, Role, Track, User, WorkRole
 from peeredu.audit import AuditEvent
@@ -41,7 +40,7 @@ from peeredu.curriculum import attendance
 from peeredu.db import utcnow
 from peeredu.extensions import Database, current_assignments, current_curriculum, db
 from peeredu.models import metadata
-from peeredu.reflections import services as reflections
+from peeredu.reflections import drafts, feedback, practice_log, submission
 from peeredu.reflections.models import ReflectionVersion, ReviewDecision
 from peeredu.web.hr import CERTIFICATE_LABELS
 from peeredu.web.labels import label
@@ -181,10 +180,10 @@ def _write_everything(app: Flask, enrolment_id: int, teacher_id: int, module: st
         session = db.session
         enrolment = session.get(Enrolment, enrolment_id)
         assignment = current_assignments().for_module(module)
-        reflection = reflections.get_or_create(session, enrolment, assignment)
+        reflection = drafts.get_or_create(session, enrolment, assignment)
         words = f"{MARKER}-reflection " + " ".join(["refleksion"] * 420)
         fields = {f.key: words for f in assignment.fields}
-        reflections.save_draft(
+        drafts.save_draft(
             session,
             assignment,
             reflection,
@@ -193,7 +192,7 @@ def _write_everything(app: Flask, enrolment_id: int, teacher_id: int, module: st
             expected_version=reflection.draft_version,
             now=now,
         )
-        version = reflections.submit(
+        version = submission.submit(
             session,
             current_curriculum(),
             assignment,
@@ -205,7 +204,7 @@ def _write_everything(app: Flask, enrolment_id: int, teacher_id: int, module: st
             extension=None,
             now=now,
         )
-        reflections.save_review(
+        feedback.save_review(
             session,
             current_curriculum(),
             assignment,
@@ -220,7 +219,7 @@ def _write_everything(app: Flask, enrolment_id: int, teacher_id: int, module: st
             release=True,
             now=now,
         )
-        reflections.add_log_entry(
+        practice_log.add_log_entry(
             session, enrolment, noted_on=now.date(), text=f"{MARKER}-log", today=now.date()
         )
         session.commit()
@@ -307,7 +306,7 @@ def world(app: Flask, make: Any) -> SimpleNamespace:
             actor_id=admin.id,
             now=now,
         )
-        accounts.set_enrolment_status(
+        enrolments.set_enrolment_status(
             session, session.get(Enrolment, cai.id), EnrolmentStatus.PAUSED, actor_id=admin.id
         )
         session.commit()
@@ -511,7 +510,7 @@ def test_the_token_stops_working_when_its_owner_may_no_longer_use_it(
 ) -> None:
     hanne, bent = token_for(app, world.hanne), token_for(app, world.bent)
     with app.app_context():
-        accounts.update_user(
+        users.update_user(
             db.session,
             db.session.get(User, world.hanne.id),
             name="Hanne HR",
@@ -519,7 +518,7 @@ def test_the_token_stops_working_when_its_owner_may_no_longer_use_it(
             locale="en",
             actor_id=world.admin.id,
         )
-        accounts.set_active(
+        users.set_active(
             db.session, db.session.get(User, world.bent.id), False, actor_id=world.admin.id
         )
         db.session.commit()
@@ -693,7 +692,7 @@ def test_updated_since_gives_what_changed(app: Flask, api: Api, world: SimpleNam
         earlier = cutoff - timedelta(minutes=1)
         session.execute(update(Enrolment).values(updated_at=earlier))
         session.execute(update(Certificate).values(updated_at=earlier))
-        accounts.set_enrolment_status(
+        enrolments.set_enrolment_status(
             session, session.get(Enrolment, world.cai.id), "active", actor_id=world.admin.id
         )
         certificate = certification.certificate_of(session, world.anna.id)

@@ -21,7 +21,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select
 
-from peeredu.accounts import services as account_services
+from peeredu.accounts import enrolments, users
 from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, User
 from peeredu.audit import AuditEvent
 from peeredu.certification import codes
@@ -31,7 +31,7 @@ from peeredu.curriculum import attendance, progress
 from peeredu.curriculum.attendance import AttendanceStatus
 from peeredu.db import utcnow
 from peeredu.extensions import Database, current_assignments, current_curriculum, db
-from peeredu.reflections import services as reflection_services
+from peeredu.reflections import deadlines, drafts, feedback, practice_log, submission
 from peeredu.reflections.models import ReflectionVersion, ReviewDecision
 from peeredu.reports import participants as report
 from peeredu.reports.participants import ParticipantFilter
@@ -230,7 +230,7 @@ def issue(app: Flask, enrolment: Enrolment, actor: User, *, revoke: bool = False
 
 def set_status(app: Flask, enrolment: Enrolment, status: str) -> None:
     with app.app_context():
-        account_services.set_enrolment_status(
+        enrolments.set_enrolment_status(
             db.session, db.session.get(Enrolment, enrolment.id), status, actor_id=None
         )
         db.session.commit()
@@ -241,7 +241,7 @@ def enrol_many(app: Flask, count: int, cohort: Cohort, org: Organisation, prefix
     ids = []
     with app.app_context():
         for n in range(count):
-            user = account_services.create_user(
+            user = users.create_user(
                 db.session,
                 email=f"p-{uuid.uuid4().hex[:12]}@example.org",
                 name=f"{prefix} {n:03d}",
@@ -249,10 +249,10 @@ def enrol_many(app: Flask, count: int, cohort: Cohort, org: Organisation, prefix
                 actor_id=None,
             )
             track = "peer" if n % 2 else "colleague"
-            enrolment = account_services.enrol(
+            enrolment = enrolments.enrol(
                 db.session,
                 user,
-                account_services.EnrolmentSpec(
+                enrolments.EnrolmentSpec(
                     cohort.id, org.id, track, "paid_peer" if n % 2 else "colleague"
                 ),
                 actor_id=None,
@@ -344,7 +344,7 @@ def test_the_scope_needs_the_hr_role_and_an_active_account(app, world):
         curriculum = current_curriculum()
         assert report.scoped_organisation_ids(db.session, world.hanne.id) == {world.org_a.id}
         hanne = db.session.get(User, world.hanne.id)
-        account_services.update_user(
+        users.update_user(
             db.session,
             hanne,
             name=hanne.name,
@@ -369,7 +369,7 @@ def test_the_scope_needs_the_hr_role_and_an_active_account(app, world):
         )
 
         helle = db.session.get(User, world.helle.id)
-        account_services.set_active(db.session, helle, False, actor_id=world.tove.id)
+        users.set_active(db.session, helle, False, actor_id=world.tove.id)
         db.session.commit()
         assert (
             list(
@@ -425,10 +425,10 @@ def test_no_reflection_feedback_or_practice_log_text_reaches_hr(app, hanne, worl
 
         # A submitted version, with released feedback that approves it.
         first = assignments.for_module(FIRST)
-        reflection = reflection_services.get_or_create(session, enrolment, first)
+        reflection = drafts.get_or_create(session, enrolment, first)
         text = text_with(submitted_marker)
         fields = {f.key: text for f in first.fields}
-        reflection_services.save_draft(
+        drafts.save_draft(
             session,
             first,
             reflection,
@@ -437,7 +437,7 @@ def test_no_reflection_feedback_or_practice_log_text_reaches_hr(app, hanne, worl
             expected_version=reflection.draft_version,
             now=at,
         )
-        version = reflection_services.submit(
+        version = submission.submit(
             session,
             current_curriculum(),
             first,
@@ -446,10 +446,10 @@ def test_no_reflection_feedback_or_practice_log_text_reaches_hr(app, hanne, worl
             fields=fields,
             expected_version=reflection.draft_version,
             checklist_confirmed=True,
-            extension=reflection_services.extension_for(session, enrolment.id, first.slug),
+            extension=deadlines.extension_for(session, enrolment.id, first.slug),
             now=at,
         )
-        reflection_services.save_review(
+        feedback.save_review(
             session,
             current_curriculum(),
             first,
@@ -467,9 +467,9 @@ def test_no_reflection_feedback_or_practice_log_text_reaches_hr(app, hanne, worl
 
         # A draft that was never submitted.
         second = assignments.for_module(SECOND)
-        draft = reflection_services.get_or_create(session, enrolment, second)
+        draft = drafts.get_or_create(session, enrolment, second)
         draft_text = text_with(draft_marker, 30)
-        reflection_services.save_draft(
+        drafts.save_draft(
             session,
             second,
             draft,
@@ -480,7 +480,7 @@ def test_no_reflection_feedback_or_practice_log_text_reaches_hr(app, hanne, worl
         )
 
         # A practice-log note.
-        reflection_services.add_log_entry(
+        practice_log.add_log_entry(
             session,
             enrolment,
             noted_on=date(2027, 2, 2),

@@ -24,7 +24,7 @@ from peeredu.curriculum import attendance, progress
 from peeredu.curriculum.content import Curriculum
 from peeredu.curriculum.records import AttendanceStatus, ClassDay
 from peeredu.extensions import current_curriculum, db
-from peeredu.reflections import services as reflections
+from peeredu.reflections import submission
 from tests.conftest import Learner
 
 PACKAGE = Path(__file__).resolve().parents[2] / "peeredu"
@@ -154,7 +154,7 @@ def move_the_last_day(session, curriculum, learner):
 
 
 def reopen_the_first_module(session, curriculum, learner):
-    reflections.reopen_module(
+    submission.reopen_module(
         session,
         curriculum,
         _enrolment(session, learner),

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from peeredu.accounts.models import Enrolment, Role
 from peeredu.extensions import current_assignments, db
-from peeredu.reflections import services
+from peeredu.reflections import drafts, practice_log
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import PracticeLogEntry, Reflection
 from tests.factories import PASSWORD, Factory
@@ -120,12 +120,12 @@ def editor(app: Flask, client: Any, learner: Enrolment, first: Assignment) -> st
 def test_text_over_the_field_limit_is_kept_with_a_message_naming_both_lengths(
     app: Flask, client: Any, learner: Enrolment, first: Assignment, editor: str
 ) -> None:
-    text = "Start of my long text. " + "x" * services.MAX_TEXT
+    text = "Start of my long text. " + "x" * drafts.MAX_TEXT
     data = {"action": "save", "draft_version": "1", **fill(first, text)}
     response = client.submit(editor, data, token_page=editor)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert f"{len(text)} characters long; at most {services.MAX_TEXT} fit" in page
+    assert f"{len(text)} characters long; at most {drafts.MAX_TEXT} fit" in page
     assert textareas(page)[field_name(first)] == text
     assert saved_draft(app, learner, first) == SAVED
 
@@ -133,13 +133,13 @@ def test_text_over_the_field_limit_is_kept_with_a_message_naming_both_lengths(
 def test_autosave_over_the_field_limit_answers_with_the_message(
     client: Any, first: Assignment, editor: str
 ) -> None:
-    text = "y" * (services.MAX_TEXT + 1)
+    text = "y" * (drafts.MAX_TEXT + 1)
     data = {"action": "autosave", "draft_version": "1", **fill(first, text)}
     response = client.submit(
         editor, data, token_page=editor, headers={"Accept": "application/json"}
     )
     assert response.status_code == 422
-    assert str(services.MAX_TEXT + 1) in response.json["message"]
+    assert str(drafts.MAX_TEXT + 1) in response.json["message"]
 
 
 @pytest.mark.parametrize(
@@ -184,11 +184,11 @@ def test_a_long_practice_log_note_is_kept_with_the_limit_named(
     app: Flask, client: Any, learner: Enrolment
 ) -> None:
     path = f"/learn/{learner.id}/log"
-    note = "Noticed at work: " + "n" * services.MAX_NOTE
+    note = "Noticed at work: " + "n" * practice_log.MAX_NOTE
     response = client.submit(path, {"noted_on": "2027-02-02", "text": note}, token_page=path)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert f"{len(note)} characters long; at most {services.MAX_NOTE} fit" in page
+    assert f"{len(note)} characters long; at most {practice_log.MAX_NOTE} fit" in page
     assert textareas(page)["text"] == note
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PracticeLogEntry)) == 0

@@ -31,8 +31,8 @@ from peeredu.db import utcnow
 from peeredu.extensions import Database, current_assignments, current_curriculum, db
 from peeredu.markup import render_markdown
 from peeredu.models import metadata
+from peeredu.reflections.drafts import word_count
 from peeredu.reflections.models import ReflectionVersion
-from peeredu.reflections.services import word_count
 from peeredu.reports import reviews
 from tests.conftest import Client, app_config
 

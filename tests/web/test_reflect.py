@@ -11,7 +11,7 @@ from peeredu.accounts.models import Role, User
 from peeredu.audit import AuditEvent
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
-from peeredu.reflections import services
+from peeredu.reflections import feedback
 from peeredu.reflections.models import (
     Reflection,
     ReflectionStatus,
@@ -366,7 +366,7 @@ def test_not_yet_approved_then_revise_and_resubmit(app, client, learner, first):
     submit_reflection(client, path, first, first_text, version)
     with app.app_context():
         submitted = db.session.scalar(select(ReflectionVersion))
-        services.save_review(
+        feedback.save_review(
             db.session,
             current_curriculum(),
             first,

@@ -1,8 +1,9 @@
 """A teacher reviews reflections: queue, review page, feedback, snippets, extensions, digest.
 
-Reflections are written and submitted through peeredu.reflections.services, as the learner's
-pages would; everything the teacher does goes through the test client with CSRF. The teachers
-read English (locale "en") so that messages not yet in the Danish catalog can be asserted.
+Reflections are written and submitted through peeredu.reflections (drafts, submission), as the
+learner's pages would; everything the teacher does goes through the test client with CSRF. The
+teachers read English (locale "en") so that messages not yet in the Danish catalog can be
+asserted.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from peeredu.curriculum import progress
 from peeredu.curriculum.progress import CompletionKind, ModuleCompletion
 from peeredu.db import utcnow
 from peeredu.extensions import Database, current_assignments, current_curriculum, db
-from peeredu.reflections import services
+from peeredu.reflections import deadlines, drafts, feedback, practice_log, submission
 from peeredu.reflections.models import (
     Extension,
     Reflection,
@@ -120,8 +121,8 @@ def due_date(app: Flask, enrolment_id: int, module: str) -> date:
     with app.app_context():
         enrolment = db.session.get(Enrolment, enrolment_id)
         assignment = current_assignments().for_module(module)
-        extension = services.extension_for(db.session, enrolment_id, assignment.slug)
-        return services.due_on(assignment, enrolment, extension)
+        extension = deadlines.extension_for(db.session, enrolment_id, assignment.slug)
+        return deadlines.due_on(assignment, enrolment, extension)
 
 
 def reflect(
@@ -144,10 +145,10 @@ def reflect(
         session = db.session
         found = session.get(Enrolment, enrolment.id)
         assignment = current_assignments().for_module(module)
-        reflection = services.get_or_create(session, found, assignment)
+        reflection = drafts.get_or_create(session, found, assignment)
         text = text_with(marker or f"marker-{enrolment.id}-{module}")
         fields = {f.key: text for f in assignment.fields}
-        services.save_draft(
+        drafts.save_draft(
             session,
             assignment,
             reflection,
@@ -157,10 +158,10 @@ def reflect(
             now=at,
         )
         if flagged:
-            services.set_supervision_flag(session, reflection, True)
+            drafts.set_supervision_flag(session, reflection, True)
         version_id = None
         if submit:
-            version = services.submit(
+            version = submission.submit(
                 session,
                 current_curriculum(),
                 assignment,
@@ -169,7 +170,7 @@ def reflect(
                 fields=fields,
                 expected_version=reflection.draft_version,
                 checklist_confirmed=True,
-                extension=services.extension_for(session, found.id, assignment.slug),
+                extension=deadlines.extension_for(session, found.id, assignment.slug),
                 now=at,
             )
             version_id = version.id
@@ -197,7 +198,7 @@ def release(app: Flask, version_id: int, teacher: User, decision: ReviewDecision
         version = db.session.get(ReflectionVersion, version_id)
         assignment = current_assignments().get(version.reflection.assignment_slug)
         met = decision is ReviewDecision.APPROVED
-        services.save_review(
+        feedback.save_review(
             db.session,
             current_curriculum(),
             assignment,
@@ -336,7 +337,7 @@ def test_queue_counts_reflections_per_status(app, tove, school, modules):
     release(app, revising, school.tove, ReviewDecision.NOT_YET)
     with app.app_context():
         reflection = db.session.get(ReflectionVersion, revising).reflection
-        services.start_revision(db.session, reflection, now=utcnow())
+        submission.start_revision(db.session, reflection, now=utcnow())
         db.session.commit()
     reflect(app, school.karl, modules.second, submit=False)  # a draft: never counted
     reflect(app, school.bo, modules.first)  # another teacher's cohort
@@ -448,7 +449,7 @@ def test_a_draft_is_never_reachable_by_the_teacher(app, tove, school, modules):
     reflect(app, school.maria, modules.first, marker="DRAFT-ONLY-7731", submit=False)
     with app.app_context():
         enrolment = db.session.get(Enrolment, school.maria.id)
-        services.add_log_entry(
+        practice_log.add_log_entry(
             db.session,
             enrolment,
             noted_on=date(2027, 2, 2),
@@ -748,13 +749,13 @@ def test_saves_at_the_same_moment_are_a_conflict_too(
     tage = signed_in(make_client, "tage@example.org")
     tove.submit(url, feedback_form(app, modules.first, action="draft", overall="TOVE-FIRST"))
 
-    real, calls = services.review_for, []
+    real, calls = feedback.review_for, []
 
     def not_yet_saved_once(session: Any, found: ReflectionVersion) -> Review | None:
         calls.append(found.id)
         return None if len(calls) == 1 else real(session, found)
 
-    monkeypatch.setattr(services, "review_for", not_yet_saved_once)
+    monkeypatch.setattr(feedback, "review_for", not_yet_saved_once)
     response = tage.submit(
         url, feedback_form(app, modules.first, action="draft", overall="TAGE-SAME-MOMENT")
     )
@@ -786,7 +787,7 @@ def test_an_old_version_shows_its_released_feedback_and_links_the_newest(
     release(app, first, school.tove, ReviewDecision.NOT_YET)
     with app.app_context():
         reflection = db.session.get(ReflectionVersion, first).reflection
-        services.start_revision(db.session, reflection, now=utcnow())
+        submission.start_revision(db.session, reflection, now=utcnow())
         db.session.commit()
     second = reflect(app, school.maria, modules.first, marker="VERSION-TWO")
     page = page_of(tove.get(f"/teach/reviews/{second}"))

@@ -20,7 +20,7 @@ from peeredu.accounts.models import Enrolment
 from peeredu.errors import DomainError
 from peeredu.extensions import current_curriculum, current_time
 from peeredu.markup import render_markdown
-from peeredu.reflections import services
+from peeredu.reflections import deadlines, drafts, practice_log, submission
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import Reflection
 from peeredu.web.emails import queue_submission_notice
@@ -56,11 +56,11 @@ def _saving(
     fields: dict[str, str],
     expected: int,
     claims: bool,
-) -> Callable[[Session], tuple[services.DraftSaved, list[str]]]:
+) -> Callable[[Session], tuple[drafts.DraftSaved, list[str]]]:
     """Save the draft, and drop the kept texts it takes in, as one change."""
 
-    def change(session: Session) -> tuple[services.DraftSaved, list[str]]:
-        saved = services.save_draft(
+    def change(session: Session) -> tuple[drafts.DraftSaved, list[str]]:
+        saved = drafts.save_draft(
             session,
             found,
             reflection,
@@ -123,7 +123,7 @@ def _save(
             200,
             draft_version=saved.version,
             message=message,
-            cpr_warning=services.looks_like_cpr(posted + " ".join(posted_fields(found).values())),
+            cpr_warning=drafts.looks_like_cpr(posted + " ".join(posted_fields(found).values())),
         )
     flash(message, "success")
     return redirect(editor_url(enrolment, found, anchor))
@@ -168,7 +168,7 @@ def keep_both(
 ) -> Answer:
     """In a conflict: this window's text first, then the other one."""
     other = posted_version("other_version")
-    text, fields = services.keep_both(
+    text, fields = drafts.keep_both(
         found,
         reflection,
         text=form.text.data or "",
@@ -207,9 +207,9 @@ def insert_note(
     posted = _posted(found, form)
     if found.guided:
         first = found.fields[0].key
-        posted["fields"][first] = services.with_note(posted["fields"][first], note, label)
+        posted["fields"][first] = practice_log.with_note(posted["fields"][first], note, label)
     else:
-        posted["text"] = services.with_note(posted["text"], note, label)
+        posted["text"] = practice_log.with_note(posted["text"], note, label)
     return _save(
         enrolment,
         found,
@@ -226,7 +226,7 @@ def insert_note(
 def preview(
     enrolment: Enrolment, found: Assignment, reflection: Reflection, form: EditorForm
 ) -> Answer:
-    composed = services.compose(found, form.text.data or "", posted_fields(found))
+    composed = drafts.compose(found, form.text.data or "", posted_fields(found))
     rendered = outside_the_lock(lambda: render_markdown(composed), form=form)
     if rendered.value is None:
         return refused(enrolment, found, reflection, form, rendered.error)
@@ -240,7 +240,7 @@ def _submitting(
 
     def change(session: Session) -> list[str]:
         posted = _posted(found, form)
-        version = services.submit(
+        version = submission.submit(
             session,
             current_curriculum(),
             found,
@@ -249,7 +249,7 @@ def _submitting(
             fields=posted["fields"],
             expected_version=posted["expected"],
             checklist_confirmed=bool(form.anonymised.data and form.own_choice.data),
-            extension=services.extension_for(session, enrolment.id, found.slug),
+            extension=deadlines.extension_for(session, enrolment.id, found.slug),
             html=html,
             now=current_time(),
         )
@@ -275,13 +275,13 @@ def submit(
 ) -> Answer:
     # Rendered before the write transaction: on SQLite it holds the lock for every writer.
     rendered = outside_the_lock(
-        lambda: services.render_composed(found, form.text.data or "", posted_fields(found)),
+        lambda: submission.render_composed(found, form.text.data or "", posted_fields(found)),
         form=form,
     )
     if rendered.value is None:
         return refused(enrolment, found, reflection, form, rendered.error)
     outcome = perform(_submitting(enrolment, found, reflection, form, rendered.value), form=form)
-    if isinstance(outcome.error, services.AlreadySubmitted):
+    if isinstance(outcome.error, submission.AlreadySubmitted):
         flash(domain_message(outcome.error), "info")  # a double press: the first one counted
         return redirect(editor_url(enrolment, found))
     if not outcome:
@@ -296,7 +296,7 @@ def revise(
 ) -> Answer:
     """A new version after "not yet approved", starting from the previous text."""
     outcome = perform(
-        lambda session: services.start_revision(session, reflection, now=current_time()),
+        lambda session: submission.start_revision(session, reflection, now=current_time()),
         form=form,
     )
     if not outcome:
@@ -310,7 +310,7 @@ def flag(
 ) -> Answer:
     """Mark the reflection for supervision, or remove the mark."""
     outcome = perform(
-        lambda session: services.set_supervision_flag(
+        lambda session: drafts.set_supervision_flag(
             session, reflection, request.form.get("flagged") == "1"
         ),
         form=form,

@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, HiddenField, TextAreaField
 
 from peeredu.accounts.models import Enrolment
-from peeredu.curriculum import progress
+from peeredu.curriculum import progress, records
 from peeredu.errors import DomainError
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
-from peeredu.reflections import services
+from peeredu.reflections import deadlines, drafts, practice_log, stashes
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import Reflection, ReflectionStatus
 from peeredu.web.forms import Form, domain_message
@@ -88,7 +88,7 @@ def carries_text(found: Assignment) -> bool:
     return "text" in request.form
 
 
-def other_display(found: Assignment, conflict: services.DraftConflict) -> str:
+def other_display(found: Assignment, conflict: drafts.DraftConflict) -> str:
     """The other window's text as the conflict panel shows it."""
     if not found.guided:
         return conflict.current_text
@@ -100,10 +100,10 @@ def other_display(found: Assignment, conflict: services.DraftConflict) -> str:
 @login_required
 def assignment(enrolment_id: int, slug: str) -> tuple[str, int]:
     enrolment, found = editor_or_404(enrolment_id, slug)
-    reflection = services.find_reflection(db.session, enrolment.id, found.slug) or (
-        services.blank_reflection(enrolment, found)
+    reflection = drafts.find_reflection(db.session, enrolment.id, found.slug) or (
+        drafts.blank_reflection(enrolment, found)
     )
-    stashed = services.find_stash(
+    stashed = stashes.find_stash(
         db.session,
         kept.stash_tokens(),
         enrolment=enrolment,
@@ -111,10 +111,10 @@ def assignment(enrolment_id: int, slug: str) -> tuple[str, int]:
         now=current_time(),
     )
     conflict = None
-    if stashed is not None and services.holds(reflection, stashed.text, stashed.fields):
+    if stashed is not None and drafts.holds(reflection, stashed.text, stashed.fields):
         stashed = None  # the draft already is that text: nothing to choose
     elif stashed is not None and stashed.base_version != reflection.draft_version:
-        conflict = services.DraftConflict(reflection)  # the draft changed since: show both
+        conflict = drafts.DraftConflict(reflection)  # the draft changed since: show both
     return render_editor(
         enrolment, found, reflection, EditorForm(), stash=stashed, conflict=conflict
     )
@@ -128,7 +128,7 @@ def render_editor(
     *,
     status: int = 200,
     preview: str | None = None,
-    conflict: services.DraftConflict | None = None,
+    conflict: drafts.DraftConflict | None = None,
     error: DomainError | None = None,
     stash: Any = None,
 ) -> tuple[str, int]:
@@ -149,9 +149,9 @@ def render_editor(
         draft_version = str(reflection.draft_version)
     curriculum = current_curriculum()
     module = curriculum.module(found.module)
-    completions = progress.completions_by_enrolment(db.session, [enrolment.id])[enrolment.id]
-    extension = services.extension_for(db.session, enrolment.id, found.slug)
-    composed = services.compose(found, text, fields)
+    completions = records.completions_by_enrolment(db.session, [enrolment.id])[enrolment.id]
+    extension = deadlines.extension_for(db.session, enrolment.id, found.slug)
+    composed = drafts.compose(found, text, fields)
     versions = [
         (v, v.review if v.review and v.review.released_at else None) for v in reflection.versions
     ]
@@ -165,14 +165,14 @@ def render_editor(
         text=text,
         fields=fields,
         draft_version=draft_version,
-        editable=reflection.status in services.EDITABLE,
+        editable=reflection.status in drafts.EDITABLE,
         waiting_for=progress.missing_prerequisites(curriculum, module, completions)
         if module
         else [],
-        due=services.due_on(found, enrolment, extension),
+        due=deadlines.due_on(found, enrolment, extension),
         extended=extension is not None,
-        words=services.word_count(composed),
-        cpr_warning=services.looks_like_cpr(composed),
+        words=drafts.word_count(composed),
+        cpr_warning=drafts.looks_like_cpr(composed),
         preview=preview,
         conflict=conflict,
         other_display=other_display(found, conflict) if conflict else "",
@@ -181,7 +181,7 @@ def render_editor(
         error_field=error.field if error else None,
         stashed=stash is not None and conflict is None,
         versions=versions,
-        notes=services.log_entries(db.session, enrolment.id),
+        notes=practice_log.log_entries(db.session, enrolment.id),
         statuses=ReflectionStatus,
     )
     return page, status

@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import session
 from sqlalchemy.orm import Session
 
-from peeredu.reflections import services
+from peeredu.reflections import stashes
 from peeredu.web.signin import STASH_SESSION_KEY
 
 MAX_STASH_TOKENS = 10
@@ -36,7 +36,7 @@ def forget(dropped: list[str]) -> None:
 def drop(db_session: Session, enrolment_id: int, slug: str) -> list[str]:
     """Delete this browser's kept texts for the assignment, in the transaction of the save
     that holds them; :func:`forget` their tokens after it committed."""
-    return services.drop_stashes(
+    return stashes.drop_stashes(
         db_session, stash_tokens(), enrolment_id=enrolment_id, assignment_slug=slug
     )
 
@@ -55,7 +55,7 @@ def keep(
     """Keep a text under a new token (in place of what this browser kept for the assignment
     before, when ``replacing``); returns the token and the tokens dropped."""
     dropped = drop(db_session, enrolment_id, slug) if replacing else []
-    token = services.stash(
+    token = stashes.stash(
         db_session,
         enrolment_id=enrolment_id,
         assignment_slug=slug,

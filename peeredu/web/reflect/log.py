@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, ValidationError
 from peeredu.accounts.models import Enrolment
 from peeredu.db import local_date
 from peeredu.extensions import current_time, db
-from peeredu.reflections import services
+from peeredu.reflections import practice_log
 from peeredu.reflections.models import PracticeLogEntry
 from peeredu.web.forms import Form
 from peeredu.web.learn import own_enrolment_or_404
@@ -47,7 +47,7 @@ class LogForm(Form):
     noted_on = DateField(_l("Date"), validators=[DataRequired()])
     text = TextAreaField(
         _l("Note"),
-        validators=[DataRequired(), _at_most(services.MAX_NOTE)],
+        validators=[DataRequired(), _at_most(practice_log.MAX_NOTE)],
         description=_l("A few lines from work: what happened, what you noticed. No names."),
     )
 
@@ -67,7 +67,7 @@ def log(enrolment_id: int) -> str | Response:
     if request.method == "GET":
         form.noted_on.data = today
     if form.validate_on_submit() and perform(
-        lambda session: services.add_log_entry(
+        lambda session: practice_log.add_log_entry(
             session,
             enrolment,
             noted_on=form.noted_on.data,
@@ -82,7 +82,7 @@ def log(enrolment_id: int) -> str | Response:
         "reflect/log.html",
         enrolment=enrolment,
         form=form,
-        entries=services.log_entries(db.session, enrolment.id),
+        entries=practice_log.log_entries(db.session, enrolment.id),
         delete_form=Form(),
     )
 
@@ -94,7 +94,7 @@ def delete_note(enrolment_id: int, entry_id: int) -> Response:
     if not Form().validate_on_submit():
         abort(400)
     perform(
-        lambda session: services.delete_log_entry(session, note),
+        lambda session: practice_log.delete_log_entry(session, note),
         done=_("The note is deleted."),
     )
     return redirect(url_for(".log", enrolment_id=enrolment.id))

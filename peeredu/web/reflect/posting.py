@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from peeredu.accounts.models import Enrolment
 from peeredu.errors import N_, DomainError
 from peeredu.extensions import csrf, current_time, db, limiter
-from peeredu.reflections import services
+from peeredu.reflections import drafts
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import Reflection
 from peeredu.web.forms import domain_message
@@ -127,7 +127,7 @@ def editor_post(action: Action) -> Callable[[int, str], Answer]:
         if not current_user.is_authenticated:
             return signed_out_post(enrolment_id, slug)
         enrolment, found = editor_or_404(enrolment_id, slug)
-        reflection = services.get_or_create(db.session, enrolment, found)
+        reflection = drafts.get_or_create(db.session, enrolment, found)
         form = EditorForm()
         if not form.validate_on_submit():
             if wants_json():
@@ -162,7 +162,7 @@ def refused(
     state of the same text).
     """
     error = error or DomainError(MISSING_TEXT)  # for the type checker: perform names one
-    if isinstance(error, services.DraftConflict):
+    if isinstance(error, drafts.DraftConflict):
         text, fields = keeping or (form.text.data or "", posted_fields(found))
         stashed = perform(
             lambda session: kept.keep(

@@ -113,6 +113,8 @@ def test_the_learner_is_told_plainly_when_the_requirement_is_out_of_reach(
 ):
     cohort, enrolment, days = course
     clock.advance(days=14)  # 17 February: six days held
+    # A fortnight is past every session timeout, by the app's clock too: sign in again.
+    client.login("tove@example.org", PASSWORD)
     base = f"/teach/cohorts/{cohort.id}/days"
     for day_id in days[:2]:
         client.submit(f"{base}/{day_id}", {f"status-{enrolment.id}": "absent"}, token_page=base)

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from peeredu.accounts import passwords
@@ -105,6 +107,27 @@ def _fingerprint(folder: Path) -> str:
     return f"{root}:{digest.hexdigest()}"
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory for every app of the process (the suite makes one
+    per test, each with its own Jinja environment). Jinja checks each template's source
+    against its checksum, so an edited template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The standalone peeredu application."""
     app = Flask(
@@ -113,6 +136,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=None,
         template_folder=None,
     )
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": _COMPILED_TEMPLATES}
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)

@@ -39,6 +39,8 @@ def test_apps_share_the_parsed_content_until_a_file_changes(tmp_path: Path) -> N
     again = _app(tmp_path, curriculum, assessments)
     assert again.extensions["peeredu.curriculum"] is first.extensions["peeredu.curriculum"]
     assert again.extensions["peeredu.assignments"] is first.extensions["peeredu.assignments"]
+    # Compiled templates too (Jinja compiles a template again when its source changes).
+    assert again.jinja_env.bytecode_cache is first.jinja_env.bytecode_cache is not None
 
     # The same size and (most likely) the same modification time: the bytes tell.
     module = curriculum / "modules" / MODULE

@@ -1,14 +1,15 @@
 """Fixtures shared by the whole suite.
 
-Every test gets a fresh app and a fresh database: a new SQLite file, or (when
-PEEREDU_TEST_DATABASE_URL is set) emptied tables in a scratch PostgreSQL database made for this
-run. Mail goes to a real SMTP server on loopback (aiosmtpd).
+Every test gets a fresh app and a fresh database: a copy of a SQLite file given the schema once
+per run, or (when PEEREDU_TEST_DATABASE_URL is set) emptied tables in a scratch PostgreSQL
+database made for this run. Mail goes to a real SMTP server on loopback (aiosmtpd).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import threading
 import uuid
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -24,7 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from werkzeug.test import TestResponse
 
 from peeredu import create_app, outbox
@@ -99,6 +101,27 @@ def shared_postgres_url(scratch_postgres: Any) -> str | None:
     metadata.create_all(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(shared_postgres_url: str | None, tmp_path_factory: Any) -> Path | None:
+    """A SQLite file with the schema, made once: each test's app gets a copy of it."""
+    if shared_postgres_url is not None:
+        return None
+    path = tmp_path_factory.mktemp("template") / "peeredu.sqlite3"
+    app = create_app({"ENVIRONMENT": "testing", "DATABASE_URL": f"sqlite:///{path}"})
+    engine = Database.state(app).engine
+    metadata.create_all(engine)
+    engine.dispose()  # the last connection closed: the WAL is folded into the file
+    return path
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory ones)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 @pytest.fixture
@@ -293,10 +316,16 @@ def app_settings(
 
 
 @pytest.fixture
-def app(app_settings: dict[str, Any], mailbox: Mailbox) -> Iterator[Flask]:
+def app(
+    app_settings: dict[str, Any], mailbox: Mailbox, sqlite_template: Path | None
+) -> Iterator[Flask]:
+    file = _sqlite_file(app_settings["DATABASE_URL"])
+    fresh = file is not None and sqlite_template is not None and not file.exists()
+    if fresh:
+        shutil.copyfile(sqlite_template, file)  # type: ignore[arg-type]
     app = create_app(app_settings)
     engine = Database.state(app).engine
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite" and not fresh:
         metadata.create_all(engine)
     yield app
     engine.dispose()

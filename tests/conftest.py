@@ -130,14 +130,43 @@ def _delete_everything(connection: psycopg.Connection) -> None:
         connection.execute("; ".join(statements))  # type: ignore[arg-type]
 
 
+class PostgresReset:
+    """``reset()``: the shared PostgreSQL database emptied, over one connection kept open.
+
+    A test may end every connection to the database (tests/web/test_database_faults.py):
+    then the next reset connects again.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = _plain(url)
+        self.connection: psycopg.Connection | None = None
+
+    def __call__(self) -> None:
+        try:
+            _empty_postgres(self._connected())
+        except psycopg.OperationalError:
+            self.close()
+            _empty_postgres(self._connected())
+
+    def _connected(self) -> psycopg.Connection:
+        if self.connection is None or self.connection.closed:
+            self.connection = psycopg.connect(self.url, autocommit=True)
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
 @pytest.fixture(scope="session")
-def postgres_reset(shared_postgres_url: str | None) -> Iterator[Any]:
-    """``reset()``: the shared PostgreSQL database emptied, over one connection kept open."""
+def postgres_reset(shared_postgres_url: str | None) -> Iterator[PostgresReset | None]:
     if shared_postgres_url is None:
         yield None
         return
-    with psycopg.connect(_plain(shared_postgres_url), autocommit=True) as connection:
-        yield lambda: _empty_postgres(connection)
+    reset = PostgresReset(shared_postgres_url)
+    yield reset
+    reset.close()
 
 
 @pytest.fixture(scope="session")
@@ -163,12 +192,13 @@ def _sqlite_file(url: str) -> Path | None:
 
 @pytest.fixture
 def database_url(
-    shared_postgres_url: str | None, postgres_reset: Any, tmp_path: Any
+    shared_postgres_url: str | None, postgres_reset: PostgresReset | None, tmp_path: Any
 ) -> Iterator[str]:
     if shared_postgres_url is None:
         yield f"sqlite:///{tmp_path}/peeredu.sqlite3"
         return
     yield shared_postgres_url
+    assert postgres_reset is not None
     postgres_reset()
 
 

@@ -13,6 +13,12 @@ from typing import Any
 
 from flask import Flask
 
+from peeredu.accounts.passwords import (
+    PRODUCTION_PARAMETERS,
+    TESTING_PARAMETERS,
+    weaker_than_production,
+)
+
 ENVIRONMENTS = ("production", "development", "testing")
 DEV_SECRET_KEY = "peeredu-development-only-not-secret"
 
@@ -58,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_KEEP_MONTHS": 24,
     # Flask-Mail silently drops mail when TESTING; the tests deliver to a real SMTP server.
     "MAIL_SUPPRESS_SEND": False,
+    # argon2id's cost for new password hashes (time_cost, memory_cost in KiB, parallelism):
+    # OWASP's minimum, which production may raise but not lower. The tests use the cheapest.
+    "PASSWORD_HASH_PARAMETERS": PRODUCTION_PARAMETERS,
     "INVITATION_MAX_AGE": timedelta(days=7),
     "PASSWORD_RESET_MAX_AGE": timedelta(hours=2),
     # Password-reset requests per client address, and per email address asked for (counted
@@ -145,6 +154,7 @@ OVERRIDES_BY_ENVIRONMENT: dict[str, dict[str, Any]] = {
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "TWO_FACTOR_REQUIRED": False,
+        "PASSWORD_HASH_PARAMETERS": TESTING_PARAMETERS,
     },
 }
 
@@ -204,6 +214,13 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
             f"use one of {', '.join(app.config['LOCALES'])}."
         )
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    if environment == "production" and weaker_than_production(
+        app.config["PASSWORD_HASH_PARAMETERS"]
+    ):
+        raise ConfigError(
+            "PEEREDU_PASSWORD_HASH_PARAMETERS is below OWASP's minimum for argon2id "
+            f"({PRODUCTION_PARAMETERS}); raise it or leave it unset."
+        )
 
 
 def _load_explicit_sources(app: Flask, test_config: dict[str, Any] | None) -> None:

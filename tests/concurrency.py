@@ -53,7 +53,8 @@ BARRIER_TIMEOUT = 60.0
 RUN_TIMEOUT = 120.0
 
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload([__name__])
+# tests.crowd_preload builds an app there once: the workers are forked with its parsed content.
+_CONTEXT.set_forkserver_preload([__name__, "tests.crowd_preload"])
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,15 @@
 """Fixtures shared by the whole suite.
 
-Every test gets a fresh app and a fresh database: a new SQLite file, or (when
-PEEREDU_TEST_DATABASE_URL is set) emptied tables in a scratch PostgreSQL database made for this
-run. Mail goes to a real SMTP server on loopback (aiosmtpd).
+Every test gets a fresh app and a fresh database: a copy of a SQLite file given the schema once
+per run, or (when PEEREDU_TEST_DATABASE_URL is set) emptied tables in a scratch PostgreSQL
+database made for this run. Mail goes to a real SMTP server on loopback (aiosmtpd).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import threading
 import uuid
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -24,7 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import make_url
 from werkzeug.test import TestResponse
 
 from peeredu import create_app, outbox
@@ -101,20 +103,103 @@ def shared_postgres_url(scratch_postgres: Any) -> str | None:
     return url
 
 
+def _empty_postgres(connection: psycopg.Connection) -> None:
+    """Every table emptied and every sequence back at its start, as after
+    ``TRUNCATE <all> RESTART IDENTITY``, in two round trips: DELETE on the few tables a test
+    filled is much quicker than TRUNCATE on all of them.
+    """
+    with connection.transaction():
+        _delete_everything(connection)
+
+
+def _delete_everything(connection: psycopg.Connection) -> None:
+    tables = [table.name for table in metadata.sorted_tables]
+    probe = " UNION ALL ".join(
+        f'SELECT {number} WHERE EXISTS (SELECT FROM "{name}")' for number, name in enumerate(tables)
+    )
+    filled = {number for (number,) in connection.execute(probe)}
+    used_sequences = connection.execute(
+        "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
+        " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+    ).fetchall()
+    # Children before parents, so no foreign key stops a DELETE.
+    statements = [f'DELETE FROM "{tables[number]}"' for number in sorted(filled, reverse=True)] + [
+        f"ALTER SEQUENCE {name} RESTART" for (name,) in used_sequences
+    ]
+    if statements:
+        connection.execute("; ".join(statements))  # type: ignore[arg-type]
+
+
+class PostgresReset:
+    """``reset()``: the shared PostgreSQL database emptied, over one connection kept open.
+
+    A test may end every connection to the database (tests/web/test_database_faults.py):
+    then the next reset connects again.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = _plain(url)
+        self.connection: psycopg.Connection | None = None
+
+    def __call__(self) -> None:
+        try:
+            _empty_postgres(self._connected())
+        except psycopg.OperationalError:
+            self.close()
+            _empty_postgres(self._connected())
+
+    def _connected(self) -> psycopg.Connection:
+        if self.connection is None or self.connection.closed:
+            self.connection = psycopg.connect(self.url, autocommit=True)
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+@pytest.fixture(scope="session")
+def postgres_reset(shared_postgres_url: str | None) -> Iterator[PostgresReset | None]:
+    if shared_postgres_url is None:
+        yield None
+        return
+    reset = PostgresReset(shared_postgres_url)
+    yield reset
+    reset.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(shared_postgres_url: str | None, tmp_path_factory: Any) -> Path | None:
+    """A SQLite file with the schema, made once: each test's app gets a copy of it."""
+    if shared_postgres_url is not None:
+        return None
+    path = tmp_path_factory.mktemp("template") / "peeredu.sqlite3"
+    app = create_app({"ENVIRONMENT": "testing", "DATABASE_URL": f"sqlite:///{path}"})
+    engine = Database.state(app).engine
+    metadata.create_all(engine)
+    engine.dispose()  # the last connection closed: the WAL is folded into the file
+    return path
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory ones)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 @pytest.fixture
-def database_url(shared_postgres_url: str | None, tmp_path: Any) -> Iterator[str]:
+def database_url(
+    shared_postgres_url: str | None, postgres_reset: PostgresReset | None, tmp_path: Any
+) -> Iterator[str]:
     if shared_postgres_url is None:
         yield f"sqlite:///{tmp_path}/peeredu.sqlite3"
         return
     yield shared_postgres_url
-    app = create_app(
-        {"ENVIRONMENT": "testing", "DATABASE_URL": shared_postgres_url, "SECRET_KEY": "t"}
-    )
-    engine = Database.state(app).engine
-    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    assert postgres_reset is not None
+    postgres_reset()
 
 
 # -- Mail ---------------------------------------------------------------------------------
@@ -293,10 +378,16 @@ def app_settings(
 
 
 @pytest.fixture
-def app(app_settings: dict[str, Any], mailbox: Mailbox) -> Iterator[Flask]:
+def app(
+    app_settings: dict[str, Any], mailbox: Mailbox, sqlite_template: Path | None
+) -> Iterator[Flask]:
+    file = _sqlite_file(app_settings["DATABASE_URL"])
+    fresh = file is not None and sqlite_template is not None and not file.exists()
+    if fresh:
+        shutil.copyfile(sqlite_template, file)  # type: ignore[arg-type]
     app = create_app(app_settings)
     engine = Database.state(app).engine
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite" and not fresh:
         metadata.create_all(engine)
     yield app
     engine.dispose()

@@ -1,8 +1,15 @@
-"""Password hashing (argon2id) and the password rule: long enough and not a common one."""
+"""Password hashing (argon2id) and the password rule: long enough and not a common one.
+
+The cost of new hashes is set once per process by the app factory from the config
+(``PASSWORD_HASH_PARAMETERS``): production's by default, the cheapest argon2id in the tests.
+A hash records its own parameters, so hashes of any cost verify; signing in rehashes a password
+whose hash was made with other parameters than the current ones.
+"""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,9 +20,40 @@ from peeredu.errors import N_
 MIN_LENGTH = 10
 
 # OWASP's minimum for argon2id: t=2, m=19 MiB, p=1 (about 27 ms here).
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-# Verified against when no account matches, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("peeredu-no-such-account")
+PRODUCTION_PARAMETERS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+# The cheapest argon2id (8 KiB per lane): for the test suite only, where thousands of
+# passwords are hashed and none protects anything.
+TESTING_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+@cache
+def _hasher_for(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verified against when no account matches, so a wrong email costs as long as a wrong
+    # password: made with the same parameters as the real hashes.
+    return hasher.hash("peeredu-no-such-account")
+
+
+_hasher = _hasher_for(**PRODUCTION_PARAMETERS)
+
+
+def use_parameters(parameters: dict[str, Any]) -> None:
+    """Hash new passwords with these argon2id parameters from now on (the app factory's call)."""
+    global _hasher
+    unknown = set(parameters) - set(PRODUCTION_PARAMETERS)
+    if unknown:
+        raise ValueError(f"unknown argon2 parameters: {', '.join(sorted(unknown))}")
+    _hasher = _hasher_for(**{**PRODUCTION_PARAMETERS, **parameters})
+
+
+def weaker_than_production(parameters: dict[str, Any]) -> bool:
+    """Whether these parameters are below OWASP's minimum in time or memory."""
+    chosen = {**PRODUCTION_PARAMETERS, **parameters}
+    return any(chosen[key] < PRODUCTION_PARAMETERS[key] for key in ("time_cost", "memory_cost"))
 
 
 def hash_password(password: str) -> str:
@@ -23,8 +61,9 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    hasher = _hasher
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return hasher.verify(password_hash or _dummy_hash(hasher), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -6,8 +6,11 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "peeredu"
-# The only modules that may import Flask and its form libraries.
+# The only modules that may import Flask and its form libraries, and the web layer itself;
+# everything else in the package is domain code.
 WEB_LAYER = {"web", "extensions.py", "cli", "__init__.py", "__main__.py", "config.py"}
+# The web layer's own modules: domain code is what they call, never what calls them.
+WEB_MODULES = ("peeredu.web", "peeredu.extensions")
 HTTP_PACKAGES = (
     "flask",
     "flask_login",
@@ -29,15 +32,54 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+def _domain_modules() -> list[Path]:
+    return [
+        path
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).parts[0] not in WEB_LAYER
+    ]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, in full (relative imports resolved), with its names.
+
+    ``from peeredu import web`` yields both ``peeredu`` and ``peeredu.web``.
+    """
+    # The package a relative import starts from (for __init__.py too: its own folder).
+    package = path.relative_to(PACKAGE.parent).parts[:-1]
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            modules.add(module)
+            modules.update(f"{module}.{alias.name}" for alias in node.names)
+    return modules
+
+
 def test_domain_modules_do_not_import_web_libraries():
     offenders = {}
-    for path in PACKAGE.rglob("*.py"):
-        relative = path.relative_to(PACKAGE)
-        if relative.parts[0] in WEB_LAYER:
-            continue
+    for path in _domain_modules():
         bad = _imports(path) & set(HTTP_PACKAGES)
         if bad:
-            offenders[str(relative)] = sorted(bad)
+            offenders[str(path.relative_to(PACKAGE))] = sorted(bad)
+    assert offenders == {}
+
+
+def test_domain_modules_do_not_import_the_web_layer():
+    """Domain code is called by the views and the CLI, never the other way round (STYLE.md)."""
+    offenders = {}
+    for path in _domain_modules():
+        bad = {
+            module
+            for module in _imported_modules(path)
+            for web in WEB_MODULES
+            if module == web or module.startswith(web + ".")
+        }
+        if bad:
+            offenders[str(path.relative_to(PACKAGE))] = sorted(bad)
     assert offenders == {}
 
 

@@ -113,7 +113,9 @@ def test_the_learner_is_told_plainly_when_the_requirement_is_out_of_reach(
 ):
     cohort, enrolment, days = course
     clock.advance(days=14)  # 17 February: six days held
-    # A fortnight is past every session timeout, by the app's clock too: sign in again.
+    # A fortnight is past every session timeout, by the app's clock too: the next request
+    # ends the session, and the teacher signs in again.
+    assert "Log ind" in client.get("/", follow_redirects=True).get_data(as_text=True)
     client.login("tove@example.org", PASSWORD)
     base = f"/teach/cohorts/{cohort.id}/days"
     for day_id in days[:2]:

@@ -9,21 +9,17 @@ an extension, to be mounted in an existing Flask application under a URL prefix:
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from peeredu.accounts import passwords
 from peeredu.cli import register_commands
 from peeredu.config import DEFAULTS, load_config
-from peeredu.curriculum.content import Curriculum
-from peeredu.curriculum.loader import load_curriculum
+from peeredu.course_content import load_content
 from peeredu.extensions import (
     TRANSLATIONS_DIR,
     babel,
@@ -34,9 +30,8 @@ from peeredu.extensions import (
     mailer,
     select_locale,
 )
-from peeredu.reflections.definitions import AssignmentSet
-from peeredu.reflections.loader import load_assessments
 from peeredu.web import build_blueprint
+from peeredu.web.compiled_templates import COMPILED_TEMPLATES
 
 __all__ = ["PeerEdu", "create_app"]
 
@@ -58,7 +53,7 @@ class PeerEdu:
 
         passwords.use_parameters(app.config["PASSWORD_HASH_PARAMETERS"])
         # Invalid content stops the start with every problem listed (ContentError).
-        curriculum, assignments = _load_content(
+        curriculum, assignments = load_content(
             Path(app.config["CURRICULUM_DIR"]), Path(app.config["ASSESSMENTS_DIR"])
         )
         app.extensions["peeredu.curriculum"] = curriculum
@@ -77,57 +72,6 @@ class PeerEdu:
         app.extensions["peeredu"] = self
 
 
-# The parsed content by its folders and their files' bytes: an app made again in the same
-# process (the test suite makes one per test) reuses it instead of parsing it again. Both are
-# frozen, so apps can share them; a changed, added or removed file parses afresh.
-_CONTENT_CACHE: dict[tuple[str, ...], tuple[Curriculum, AssignmentSet]] = {}
-_CONTENT_CACHE_SIZE = 8
-
-
-def _load_content(curriculum_dir: Path, assessments_dir: Path) -> tuple[Curriculum, AssignmentSet]:
-    key = (_fingerprint(curriculum_dir), _fingerprint(assessments_dir))
-    found = _CONTENT_CACHE.get(key)
-    if found is None:
-        curriculum = load_curriculum(curriculum_dir)
-        found = curriculum, load_assessments(assessments_dir, curriculum)
-        if len(_CONTENT_CACHE) >= _CONTENT_CACHE_SIZE:
-            del _CONTENT_CACHE[next(iter(_CONTENT_CACHE))]
-        _CONTENT_CACHE[key] = found
-    return found
-
-
-def _fingerprint(folder: Path) -> str:
-    """The folder's resolved path and a digest of every file's name and bytes under it."""
-    digest = hashlib.blake2b()
-    root = folder.resolve()
-    if root.is_dir():
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            data = path.read_bytes()
-            digest.update(f"{path.relative_to(root)}\0{len(data)}\0".encode() + data)
-    return f"{root}:{digest.hexdigest()}"
-
-
-class _CompiledTemplates(BytecodeCache):
-    """Compiled templates kept in memory for every app of the process (the suite makes one
-    per test, each with its own Jinja environment). Jinja checks each template's source
-    against its checksum, so an edited template is compiled afresh.
-    """
-
-    def __init__(self) -> None:
-        self._compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        compiled = self._compiled.get(bucket.key)
-        if compiled is not None:
-            bucket.bytecode_from_string(compiled)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-_COMPILED_TEMPLATES = _CompiledTemplates()
-
-
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The standalone peeredu application."""
     app = Flask(
@@ -136,7 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=None,
         template_folder=None,
     )
-    app.jinja_options = {**app.jinja_options, "bytecode_cache": _COMPILED_TEMPLATES}
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED_TEMPLATES}
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)

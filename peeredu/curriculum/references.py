@@ -41,9 +41,8 @@ def check_references(
         for slug in module.prerequisites or ():
             if slug == module.slug:
                 continue  # reported as a cycle
-            message = unknown(slug)
-            if message:
-                problems.error(module.file, "prerequisites", message)
+            if (refused := unknown(slug)) is not None:
+                problems.error(module.file, "prerequisites", refused)
     in_cycles = _check_cycles(by_slug, problems)
     if course is not None:
         _check_course_references(course, by_slug, unknown, in_cycles, problems)

@@ -28,7 +28,7 @@ def page(items: list[dict[str, Any]], page: int, per_page: int, total: int) -> R
 
 def _url_with(**changes: Any) -> str:
     """This request's URL, absolute (at BASE_URL), with some query parameters changed."""
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     args.update({key: [str(value)] for key, value in changes.items()})
     assert request.endpoint is not None
     return current_app.config["BASE_URL"] + url_for(request.endpoint, **args)

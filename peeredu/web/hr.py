@@ -19,7 +19,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    redirect,
     render_template,
     request,
     stream_with_context,
@@ -38,6 +37,7 @@ from peeredu.accounts import permissions
 from peeredu.accounts.models import EnrolmentStatus, Track, WorkRole
 from peeredu.certification import codes
 from peeredu.extensions import current_curriculum, current_time, db
+from peeredu.paging import pages_of
 from peeredu.reports import exports
 from peeredu.reports import participants as report
 from peeredu.reports.exports import Cell
@@ -48,7 +48,7 @@ from peeredu.web.guards import guard
 from peeredu.web.labels import choices, label
 from peeredu.web.lifecycle import log_apart
 from peeredu.web.numbers import whole_number
-from peeredu.web.pagination import pages_of, requested_page
+from peeredu.web.pagination import beyond_the_last, requested_page
 
 PAGE_SIZE = 50
 PDF_ENDPOINT = "peeredu.certificates.pdf"
@@ -135,8 +135,8 @@ def index() -> str | BaseResponse:
         current_user.id, filters, page=page, per_page=PAGE_SIZE
     )
     paging = pages_of(total, PAGE_SIZE, page)
-    if page > paging.pages:
-        return redirect(url_for(".index", **{**request.args.to_dict(), "page": paging.pages}))
+    if (last := beyond_the_last(paging)) is not None:
+        return last
     # Only the filters: any other argument (page, or a "sep" of the export links) would clash.
     export_args = {k: v for k, v in request.args.items() if k in form and v}
     return render_template(

@@ -1,38 +1,19 @@
-"""Numbered pages for long lists (HR participants, the review queue)."""
+"""Page numbers in the query string of long lists (HR participants, the review queue).
+
+The page arithmetic is ``peeredu.paging``'s, shared with the admin lists and the audit log.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
-from flask import request
+from flask import redirect, request, url_for
+from werkzeug.wrappers import Response
 
+from peeredu.paging import Pages
 from peeredu.web.numbers import whole_number
 
 MAX_PAGE = 999_999
-
-
-@dataclass(frozen=True)
-class Pages:
-    page: int
-    pages: int
-    size: int
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.size
-
-    @property
-    def links(self) -> list[int | None]:
-        """Page numbers to link: the first, the last and two either side; None marks a gap."""
-        shown = sorted(
-            {1, self.pages, *range(max(1, self.page - 2), min(self.pages, self.page + 2) + 1)}
-        )
-        links: list[int | None] = []
-        for number in shown:
-            if links and number - (links[-1] or 0) > 1:
-                links.append(None)
-            links.append(number)
-        return links
 
 
 def requested_page() -> int:
@@ -40,5 +21,9 @@ def requested_page() -> int:
     return whole_number(request.args.get("page"), maximum=MAX_PAGE) or 1
 
 
-def pages_of(total: int, size: int, page: int) -> Pages:
-    return Pages(page=page, pages=max(1, -(-total // size)), size=size)
+def beyond_the_last(paging: Pages) -> Response | None:
+    """A redirect to the last page, with the same filters, when a later one was asked for."""
+    if paging.page <= paging.pages or request.endpoint is None:
+        return None
+    values: dict[str, Any] = {**request.args.to_dict(), "page": paging.pages}
+    return redirect(url_for(request.endpoint, **values))

@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from peeredu.accounts import permissions, users
 from peeredu.accounts.models import Enrolment, NotificationMode, Track, User
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
+from peeredu.paging import pages_of
 from peeredu.reflections import deadlines, feedback
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import ReflectionVersion, Review, ReviewDecision
@@ -32,7 +33,7 @@ from peeredu.web.forms import domain_message
 from peeredu.web.guards import guard
 from peeredu.web.lifecycle import found_or_404, perform, record_shown
 from peeredu.web.numbers import whole_number
-from peeredu.web.pagination import pages_of, requested_page
+from peeredu.web.pagination import beyond_the_last, requested_page
 from peeredu.web.redirects import safe_next
 from peeredu.web.review_forms import (
     ExtensionForm,
@@ -96,8 +97,8 @@ def queue() -> str | Response:
     page = requested_page()
     waiting = reviews.queue_size(db.session, current_user.id, filters)
     paging = pages_of(waiting, QUEUE_PAGE, page)
-    if page > paging.pages:
-        return redirect(url_for(".queue", **{**request.args.to_dict(), "page": paging.pages}))
+    if (last := beyond_the_last(paging)) is not None:
+        return last
     return render_template(
         "review/queue.html",
         form=form,

@@ -107,7 +107,8 @@ def two_factor_setup() -> str | Response:
     action = request.form.get("action") or ""
     now = current_time()
     # Each action of the page: the form that must be valid, and its change.
-    changes: dict[str, tuple[Form, Callable[[Session], list[str] | None]]] = {
+    # The values differ by action (a credential, recovery codes, nothing).
+    changes: dict[str, tuple[Form, Callable[[Session], Any]]] = {
         "start": (Form(), lambda session: twofactor.start_enrolment(session, user, now=now)),
         "confirm": (
             code_form,

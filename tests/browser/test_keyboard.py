@@ -106,7 +106,7 @@ def test_reflection_form_with_the_keyboard_and_a_polite_autosave_status(
     # One step back and forth again: Shift+Tab works and nothing traps the focus.
     tab_to(page, lambda f: f["id"] == "anonymised", back=True)
     tab_to(page, lambda f: f["id"] == "own_choice")
-    tab_to(page, lambda f: f["tag"] == "button" and f["value"] == "submit")
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == say(app, "Submit for feedback"))
     page.keyboard.press("Enter")
     expect(
         page.get_by_text(

@@ -23,21 +23,27 @@ from peeredu.course_content import load_content
 from peeredu.extensions import (
     TRANSLATIONS_DIR,
     babel,
-    csrf,
     db,
+    init_csrf,
     init_limiter,
     login_manager,
     mailer,
-    select_locale,
 )
 from peeredu.web import build_blueprint
 from peeredu.web.compiled_templates import COMPILED_TEMPLATES
+from peeredu.web.i18n import choose_on_own_pages, select_locale
 
 __all__ = ["PeerEdu", "create_app"]
 
 
 class PeerEdu:
-    """The peeredu features as a Flask extension."""
+    """The peeredu features as a Flask extension.
+
+    A good guest: the host's own routes get no CSRF check of peeredu's, the host's
+    LoginManager and Babel stay the host's (peeredu resolves its own user, catalog and
+    language on its own pages), peeredu's template globals are on its blueprint only, and
+    its session data is under keys of its own.
+    """
 
     def __init__(self, app: Flask | None = None, **options: Any) -> None:
         if app is not None:
@@ -48,8 +54,6 @@ class PeerEdu:
             app.config.setdefault(key, value)
         if not app.config.get("DATABASE_URL"):
             app.config["DATABASE_URL"] = f"sqlite:///{app.instance_path}/peeredu.sqlite3"
-        app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
-        app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LOCALE"])
 
         passwords.use_parameters(app.config["PASSWORD_HASH_PARAMETERS"])
         # Invalid content stops the start with every problem listed (ContentError).
@@ -61,10 +65,15 @@ class PeerEdu:
         db.init_app(app)
         init_limiter(app)
         mailer.init_app(app)
-        csrf.init_app(app)
-        if "babel" not in app.extensions:
+        init_csrf(app)
+        if "babel" in app.extensions:
+            choose_on_own_pages(app.extensions["babel"])
+        else:
+            app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+            app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LOCALE"])
             babel.init_app(app, locale_selector=select_locale)
-        login_manager.init_app(app)
+        if getattr(app, "login_manager", None) is None:
+            login_manager.init_app(app)
         login_manager.login_view = "peeredu.auth.login"
         login_manager.login_message = None  # the login page says why on its own
         app.register_blueprint(build_blueprint(), url_prefix=url_prefix or None)
@@ -90,5 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+    # Standalone, the whole session is peeredu's: signing in starts an empty one.
+    app.extensions["peeredu.standalone"] = True
     PeerEdu(app)
     return app

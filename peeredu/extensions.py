@@ -21,8 +21,9 @@ from flask.logging import default_handler
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager
 from flask_wtf import CSRFProtect
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +38,9 @@ from peeredu.reflections.definitions import AssignmentSet
 log = logging.getLogger(__name__)
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+# The session key of the signed-in user's session id ("<user id>:<session version>"): ours,
+# not Flask-Login's ``_user_id``, which a host application's own sign-in may be using.
+SESSION_USER_KEY = "peeredu_user"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -222,9 +226,41 @@ babel = Babel()
 login_manager = LoginManager()
 
 
-@login_manager.user_loader
-def _load_user(session_id: str) -> User | None:
-    return load_session_user(db.session, session_id)
+def init_csrf(app: Flask) -> None:
+    """Flask-WTF's settings, without its app-wide check: peeredu checks its own blueprints only.
+
+    ``CSRFProtect.init_app`` would check every POST of a host application too; the check is
+    ``check_csrf``, a ``before_request`` of peeredu's blueprint (see peeredu.web).
+    """
+    config = app.config
+    config.setdefault("WTF_CSRF_ENABLED", True)
+    config.setdefault("WTF_CSRF_CHECK_DEFAULT", True)
+    config["WTF_CSRF_METHODS"] = set(
+        config.get("WTF_CSRF_METHODS", ["POST", "PUT", "PATCH", "DELETE"])
+    )
+    config.setdefault("WTF_CSRF_FIELD_NAME", "csrf_token")
+    config.setdefault("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"])
+    config.setdefault("WTF_CSRF_META_NAME", "csrf-token")
+    config.setdefault("WTF_CSRF_TIME_LIMIT", 3600)
+    config.setdefault("WTF_CSRF_SSL_STRICT", True)
+    app.extensions.setdefault("csrf", csrf)
+    # The macros of peeredu's templates are imported without context: they find the token
+    # only as a global (the same one CSRFProtect would set, so a host's is left as it is).
+    app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
+
+
+def check_csrf() -> None:
+    """The CSRF token of a state-changing request, as CSRFProtect checks it (exemptions too)."""
+    config = current_app.config
+    if config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"]:
+        csrf.protect(apply_exemptions=True)
+
+
+@login_manager.request_loader
+def _load_user(_request: object) -> User | None:
+    """The user of peeredu's own session key (only asked when peeredu's manager is the app's)."""
+    session_id = session.get(SESSION_USER_KEY)
+    return load_session_user(db.session, session_id) if isinstance(session_id, str) else None
 
 
 def current_time() -> datetime:
@@ -245,12 +281,3 @@ def current_curriculum() -> Curriculum:
 def current_assignments() -> AssignmentSet:
     """The reflective assignments, loaded and validated with the curriculum at start."""
     return current_app.extensions["peeredu.assignments"]
-
-
-def select_locale() -> str:
-    """The signed-in user's language, else the one chosen on the login page, else Danish."""
-    config = current_app.config
-    locale = None
-    if has_request_context():
-        locale = current_user.locale if current_user.is_authenticated else session.get("locale")
-    return str(locale if locale in config["LOCALES"] else config["DEFAULT_LOCALE"])

@@ -32,7 +32,7 @@ from werkzeug.test import TestResponse
 from peeredu import create_app, outbox
 from peeredu.accounts.models import Cohort, Role
 from peeredu.curriculum import attendance
-from peeredu.extensions import Database, current_curriculum, db, mailer
+from peeredu.extensions import SESSION_USER_KEY, Database, current_curriculum, db, mailer
 from peeredu.models import metadata
 from tests.concurrency import Crowd, Operation, Outcomes
 from tests.factories import Factory
@@ -418,7 +418,7 @@ class Client(FlaskClient):
 
     def _signed_in(self) -> bool:
         with self.session_transaction() as session:
-            return "_user_id" in session
+            return SESSION_USER_KEY in session
 
     def login(self, email: str, password: str) -> TestResponse:
         return self.submit("/login", {"email": email, "password": password})

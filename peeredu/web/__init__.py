@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from peeredu.accounts import permissions
+from peeredu.extensions import check_csrf
 from peeredu.web import (
     admin,
     api,
@@ -40,6 +41,7 @@ from peeredu.web import (
     teach,
 )
 from peeredu.web.guards import record_refusal
+from peeredu.web.i18n import use_own_domain
 from peeredu.web.labels import STATUS_ICONS, label
 from peeredu.web.numbers import refuse_impossible_ids
 from peeredu.web.outage import (
@@ -104,8 +106,14 @@ def build_blueprint() -> Blueprint:
     bp.register_blueprint(api_tokens.build_blueprint(), url_prefix="/hr/api-tokens")
     bp.register_blueprint(api.build_blueprint(), url_prefix="/api/v1")
 
-    bp.app_context_processor(_template_globals)
+    # On peeredu's own pages only: a host's templates see none of it.
+    bp.context_processor(_template_globals)
     bp.url_value_preprocessor(refuse_impossible_ids)
+    # The CSRF check of peeredu's routes only (the host's are the host's), as CSRFProtect
+    # would make it; then peeredu's user and catalog, whatever a host application uses.
+    bp.before_request(check_csrf)
+    bp.before_request(signin.resolve_user)
+    bp.before_request(use_own_domain)
     # Session timeouts and the two-step sign-in fence, before any view of any area.
     bp.before_request(signin.session_rules)
     bp.after_request(_security_headers)
@@ -118,6 +126,7 @@ def build_blueprint() -> Blueprint:
 
 
 def _template_globals() -> dict[str, object]:
+    """What peeredu's templates find besides their context (an email's too: web.emails)."""
     return {
         "permissions": permissions,
         "current_user": current_user,

@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -37,14 +37,17 @@ from peeredu.web.auth_forms import (
     TwoFactorCodeForm,
 )
 from peeredu.web.emails import queue_password_reset
+from peeredu.web.guards import login_required
 from peeredu.web.lifecycle import perform
 from peeredu.web.redirects import safe_next
 from peeredu.web.signin import (
+    LOCALE_KEY,
     PENDING_TWO_FACTOR,
     SESSION_ENDED,
     end_session,
     lockout_policy,
     login_limit,
+    remember,
     seconds,
     sign_in,
 )
@@ -85,7 +88,7 @@ def _render_login(form: LoginForm, ended: str | None = None) -> str:
         "auth/login.html",
         form=form,
         ended=ended,
-        language_form=LanguageForm(locale=session.get("locale")),
+        language_form=LanguageForm(locale=session.get(LOCALE_KEY)),
     )
 
 
@@ -170,7 +173,7 @@ def logout() -> Response:
 def set_language() -> Response:
     form = LanguageForm()
     if form.validate_on_submit():
-        session["locale"] = form.locale.data
+        session[LOCALE_KEY] = form.locale.data
         if current_user.is_authenticated:
             perform(
                 lambda session: user_service.set_locale(
@@ -269,7 +272,7 @@ def account() -> str | Response:
         form=form,
         done=_("Your password is changed. You are signed out everywhere else."),
     ):
-        login_user(user)  # the cookie must carry the new session version
+        remember(user)  # the cookie must carry the new session version
         return redirect(url_for("peeredu.auth.account"))
     return render_template(
         "auth/account.html",
@@ -286,5 +289,5 @@ def sign_out_everywhere() -> Response:
         lambda session: authentication.end_sessions(session, user, actor_id=user.id),
         done=_("You are signed out on all other devices."),
     )
-    login_user(user)  # this browser stays signed in, with the new session version
+    remember(user)  # this browser stays signed in, with the new session version
     return redirect(url_for("peeredu.auth.account"))

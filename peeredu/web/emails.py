@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, has_app_context, has_request_context, render_template, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from peeredu import outbox
@@ -17,6 +17,7 @@ from peeredu.certification import codes
 from peeredu.certification.models import Certificate
 from peeredu.certification.services import certificate_issued
 from peeredu.errors import N_
+from peeredu.web.i18n import gettext, own_domain
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
@@ -28,7 +29,7 @@ def absolute_url(endpoint: str, **values: Any) -> str:
 
 
 def _compose(user: User, template: str, subject: str, **context: Any) -> outbox.Email:
-    with force_locale(user.locale):
+    with force_locale(user.locale), own_domain():
         return outbox.Email(
             to_address=user.email,
             subject=gettext(subject),

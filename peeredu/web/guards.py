@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import abort, request
 from flask_login import current_user
@@ -20,6 +21,7 @@ from peeredu.web.lifecycle import record_refusal_apart
 log = logging.getLogger(__name__)
 
 ModelT = TypeVar("ModelT", bound=Base)
+ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 # URL parts that are secrets or free text, not object references: not copied into the log.
 UNLOGGED_ARGS = frozenset({"token", "code", "path"})
 
@@ -39,6 +41,22 @@ def guard(predicate: Callable[[Visitor], bool]) -> Callable[[], Response | None]
         return None
 
     return check
+
+
+def login_required(view: ViewT) -> ViewT:
+    """Flask-Login's ``login_required``, but sending visitors to peeredu's login page.
+
+    Flask-Login's asks ``current_app.login_manager``, which in a host application is the
+    host's.
+    """
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if request.method != "OPTIONS" and not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
 
 
 def get_or_404(model: type[ModelT], object_id: int) -> ModelT:

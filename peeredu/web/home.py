@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from peeredu.accounts import permissions
 from peeredu.accounts.queries import enrolments_of
@@ -13,6 +13,7 @@ from peeredu.curriculum import records
 from peeredu.db import local_date
 from peeredu.extensions import current_curriculum, current_time, db
 from peeredu.reports.reviews import taught_cohorts
+from peeredu.web.guards import login_required
 from peeredu.web.learn import learner_progress
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from peeredu.accounts import permissions
@@ -16,6 +16,7 @@ from peeredu.extensions import current_assignments, current_curriculum, current_
 from peeredu.reflections import drafts
 from peeredu.reflections.models import ReflectionStatus
 from peeredu.web.forms import Form
+from peeredu.web.guards import login_required
 from peeredu.web.lifecycle import found_or_404, perform
 
 

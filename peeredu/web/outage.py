@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, g
-from flask_login import current_user
+from flask import current_app
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response
 
-from peeredu.extensions import db, login_manager
+from peeredu.extensions import db
+from peeredu.web.signin import resolve_anonymous, resolve_user
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def render_without_user() -> None:
     layout, the locale selector and the response headers from asking the database. The
     session cookie is untouched: the user is still signed in on the next request.
     """
-    g._login_user = login_manager.anonymous_user()
+    resolve_anonymous()
 
 
 def user_if_database_answers() -> None:
@@ -45,7 +45,7 @@ def user_if_database_answers() -> None:
     route) has not loaded the user yet, and loading needs the database.
     """
     try:
-        current_user.is_authenticated  # noqa: B018 - loads the user
+        resolve_user()
     except DATABASE_ERRORS as error:
         log.error("The database is unavailable: %s", error)
         db.discard()

@@ -5,30 +5,43 @@ counted per account (a lock after LOGIN_MAX_FAILURES failures in a row). A user 
 sign-in is then only half signed in: the session remembers who passed the password, for a few
 minutes, and nothing else is open until the code is given. A session ends on the server after
 SESSION_IDLE_TIMEOUT without requests and SESSION_ABSOLUTE_TIMEOUT after signing in.
+
+peeredu keeps its session data under keys of its own (``peeredu_…``), and its signed-in user
+under ``SESSION_USER_KEY``, not Flask-Login's ``_user_id``: mounted in a host application,
+signing in or out of peeredu leaves the host's session data and the host's own signed-in user
+alone. ``resolve_user`` puts peeredu's user where ``current_user`` finds it for peeredu's
+requests, without the host's LoginManager. Standalone, the whole session is peeredu's.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, g, redirect, request, session, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from peeredu.accounts import authentication, twofactor
+from peeredu.accounts.authentication import load_session_user
 from peeredu.accounts.models import User
-from peeredu.extensions import current_time, db
+from peeredu.extensions import SESSION_USER_KEY, current_time, db, login_manager
 
+# Every session key of peeredu's starts so (Flask's flashed messages excepted).
+KEY_PREFIX = "peeredu_"
+# The language chosen on the login page (before signing in).
+LOCALE_KEY = "peeredu_locale"
 # Text a learner sent after their session expired waits under this key (see web.reflect).
-STASH_SESSION_KEY = "stashed_text"
+STASH_SESSION_KEY = "peeredu_stashed_text"
 # When the session began and when it was last used (unix time, by the app's clock), for the
 # server-side timeouts.
-SIGNED_IN_AT = "signed_in_at"
-SEEN_AT = "seen_at"
+SIGNED_IN_AT = "peeredu_signed_in_at"
+SEEN_AT = "peeredu_seen_at"
 # Why the last session ended ("idle" or "absolute"), told once on the login page.
-SESSION_ENDED = "session_ended"
+SESSION_ENDED = "peeredu_session_ended"
 # Who passed the password step and waits for the second step: {"user", "version", "at", "next"}.
-PENDING_TWO_FACTOR = "two_factor_pending"
+PENDING_TWO_FACTOR = "peeredu_two_factor_pending"
+# Set on ``g`` once this request's user is resolved (or given up on, in an outage).
+_RESOLVED = "_peeredu_user_resolved"
 # What a user who must set up two-step sign-in may still reach before doing so.
 ENROLMENT_ENDPOINTS = frozenset(
     {
@@ -61,23 +74,55 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _forget_own(keep: tuple[str, ...] = ()) -> None:
+    """Drop peeredu's session data (all of it, standalone), but for the keys in ``keep``."""
+    standalone = current_app.extensions.get("peeredu.standalone", False)
+    for key in [k for k in session if standalone or k.startswith(KEY_PREFIX)]:
+        if key not in keep:
+            del session[key]
+
+
+def resolve_user() -> None:
+    """Before each of peeredu's requests: its signed-in user (or an anonymous one) on ``g``.
+
+    Flask-Login's ``current_user`` reads ``g._login_user``: set here from peeredu's own
+    session key, it is peeredu's user on peeredu's pages, whatever LoginManager the app has.
+    """
+    if g.get(_RESOLVED):
+        return
+    session_id = session.get(SESSION_USER_KEY)
+    user = load_session_user(db.session, session_id) if isinstance(session_id, str) else None
+    g._login_user = user if user is not None else login_manager.anonymous_user()
+    setattr(g, _RESOLVED, True)
+
+
+def resolve_anonymous() -> None:
+    """This request goes on as a signed-out one (the session cookie is untouched)."""
+    g._login_user = login_manager.anonymous_user()
+    setattr(g, _RESOLVED, True)
+
+
+def remember(user: User) -> None:
+    """Sign ``user`` in in this session, with their current session version."""
+    if not user.is_active:
+        return
+    session[SESSION_USER_KEY] = user.get_id()
+    g._login_user = user
+    setattr(g, _RESOLVED, True)
+
+
 def sign_in(user: User) -> None:
     # A fresh session at every sign-in; only the chosen language and stashed text survive.
-    kept = {key: session[key] for key in ("locale", STASH_SESSION_KEY) if key in session}
-    session.clear()
-    session.update(kept)
+    _forget_own(keep=(LOCALE_KEY, STASH_SESSION_KEY))
     session.permanent = True
     session[SIGNED_IN_AT] = session[SEEN_AT] = current_time().timestamp()
-    login_user(user)
+    remember(user)
 
 
 def end_session() -> None:
     """Sign out of this browser; the chosen language survives."""
-    logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    _forget_own(keep=(LOCALE_KEY,))
+    resolve_anonymous()
 
 
 def session_rules() -> Response | None:

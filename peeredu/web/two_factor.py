@@ -8,7 +8,7 @@ from typing import Any
 import segno
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -17,6 +17,7 @@ from peeredu.accounts.models import User
 from peeredu.extensions import current_time, db, limiter
 from peeredu.web.auth_forms import ConfirmPasswordForm, RecoveryCodeForm, TwoFactorCodeForm
 from peeredu.web.forms import Form
+from peeredu.web.guards import login_required
 from peeredu.web.lifecycle import perform
 from peeredu.web.redirects import safe_next
 from peeredu.web.signin import (

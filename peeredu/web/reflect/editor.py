@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import abort, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, HiddenField, TextAreaField
 
@@ -22,6 +21,7 @@ from peeredu.reflections import deadlines, drafts, practice_log, stashes
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import Reflection, ReflectionStatus
 from peeredu.web.forms import Form, domain_message
+from peeredu.web.guards import login_required
 from peeredu.web.learn import own_enrolment_or_404, studied_module_or_404
 from peeredu.web.numbers import whole_number
 from peeredu.web.reflect import kept

@@ -10,7 +10,6 @@ from typing import Any
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 from werkzeug.wrappers import Response
 from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
@@ -21,6 +20,7 @@ from peeredu.extensions import current_time, db
 from peeredu.reflections import practice_log
 from peeredu.reflections.models import PracticeLogEntry
 from peeredu.web.forms import Form
+from peeredu.web.guards import login_required
 from peeredu.web.learn import own_enrolment_or_404
 from peeredu.web.lifecycle import found_or_404, perform
 

@@ -108,12 +108,12 @@ def build_blueprint() -> Blueprint:
 
     # On peeredu's own pages only: a host's templates see none of it.
     bp.context_processor(_template_globals)
+    bp.url_value_preprocessor(use_own_domain)
     bp.url_value_preprocessor(refuse_impossible_ids)
     # The CSRF check of peeredu's routes only (the host's are the host's), as CSRFProtect
-    # would make it; then peeredu's user and catalog, whatever a host application uses.
+    # would make it; then peeredu's user, whatever LoginManager a host application has.
     bp.before_request(check_csrf)
     bp.before_request(signin.resolve_user)
-    bp.before_request(use_own_domain)
     # Session timeouts and the two-step sign-in fence, before any view of any area.
     bp.before_request(signin.session_rules)
     bp.after_request(_security_headers)

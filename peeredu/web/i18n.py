@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import BabelConfiguration, Domain, get_domain
@@ -53,8 +54,12 @@ def choose_on_own_pages(babel: BabelConfiguration) -> None:
     babel.locale_selector = selector
 
 
-def use_own_domain() -> None:
-    """Before each of peeredu's requests: peeredu's catalog for Python code and templates."""
+def use_own_domain(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """peeredu's catalog for Python code and templates, on each of peeredu's requests.
+
+    A URL value preprocessor, because those run before every ``before_request`` (the app's
+    own too): a rate limit or a CSRF refusal is told in peeredu's words as well.
+    """
     DOMAIN.as_default()
 
 

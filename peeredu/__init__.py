@@ -42,7 +42,8 @@ class PeerEdu:
     A good guest: the host's own routes get no CSRF check of peeredu's, the host's
     LoginManager and Babel stay the host's (peeredu resolves its own user, catalog and
     language on its own pages), peeredu's template globals are on its blueprint only, and
-    its session data is under keys of its own.
+    its session data is under keys of its own. Mount it after the host's own LoginManager
+    and Babel are set up: peeredu sets up its own only where the host has none.
     """
 
     def __init__(self, app: Flask | None = None, **options: Any) -> None:

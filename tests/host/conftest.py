@@ -21,7 +21,7 @@ from peeredu import PeerEdu
 from peeredu.config import OVERRIDES_BY_ENVIRONMENT
 from peeredu.extensions import Database
 from peeredu.models import metadata
-from tests.conftest import Client, Mailbox, app_config
+from tests.conftest import Client, Mailbox, _sqlite_file, app_config
 
 PREFIX = "/kursus"
 HOST_USER_ID = "host-42"
@@ -94,9 +94,7 @@ def host_app(
         **app_config(database_url, smtp_server[0].port),
         **OVERRIDES_BY_ENVIRONMENT["testing"],
     }
-    file = (
-        Path(database_url.removeprefix("sqlite:///")) if database_url.startswith("sqlite") else None
-    )
+    file = _sqlite_file(database_url)
     fresh = file is not None and sqlite_template is not None and not file.exists()
     if fresh:
         shutil.copyfile(sqlite_template, file)  # type: ignore[arg-type]

@@ -8,7 +8,10 @@ peeredu's pages stay Danish under a host Babel that says English.
 
 from __future__ import annotations
 
-from tests.conftest import Client
+from peeredu.accounts.models import User
+from peeredu.extensions import db
+from peeredu.web.emails import queue_invitation
+from tests.conftest import Client, Mailbox, deliver_outbox
 from tests.factories import PASSWORD, Factory
 from tests.host.conftest import HOST_USER_ID, PREFIX
 
@@ -112,3 +115,17 @@ def test_peeredu_stays_danish_under_a_host_babel_that_says_english(host_app, hos
     sign_in_to_peeredu(host_client, "maria@example.org")
     assert "Velkommen, Maria" in host_client.get(f"{PREFIX}/").get_data(as_text=True)
     assert host_client.get("/host/locale").get_data(as_text=True) == "en"
+
+
+def test_mail_composed_outside_a_request_is_in_peeredus_danish(host_app, mailbox):
+    """A command or worker of the host composes peeredu's mail: still peeredu's catalog."""
+    maria = Factory(host_app).user(email="maria@example.org", locale="da")
+    with host_app.app_context():
+        user = db.session.get(User, maria.id)
+        queue_invitation(db.session, user, "a-token")
+        db.session.commit()
+    deliver_outbox(host_app)
+    [message] = mailbox.to("maria@example.org")
+    assert message["Subject"] == "Din invitation til Peer-uddannelsen på Skolen for Recovery"
+    assert "Du er inviteret til Peer-uddannelsen" in Mailbox.body(message)
+    assert f"{PREFIX}/invitation/a-token" in Mailbox.body(message)

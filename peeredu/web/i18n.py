@@ -22,8 +22,6 @@ from peeredu.web.signin import LOCALE_KEY, resolve_user
 
 DOMAIN = Domain(translation_directories=[str(TRANSLATIONS_DIR)], domain="messages")
 gettext = DOMAIN.gettext
-ngettext = DOMAIN.ngettext
-lazy_gettext = DOMAIN.lazy_gettext
 
 
 def select_locale() -> str:

@@ -150,12 +150,12 @@ def test_invitation_is_kept_when_the_mail_server_is_down(database_url, app, make
 
     # The server is back. The message waits for its backoff, then goes out exactly once.
     runner = app.test_cli_runner()
-    assert "Sent 0" in runner.invoke(args=["mail", "send"]).output
+    assert "Sent 0" in runner.invoke(args=["peeredu", "mail", "send"]).output
     with app.app_context():
         db.session.execute(update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
         db.session.commit()
-    assert "Sent 1" in runner.invoke(args=["mail", "send"]).output
-    assert "Sent 0" in runner.invoke(args=["mail", "send"]).output
+    assert "Sent 1" in runner.invoke(args=["peeredu", "mail", "send"]).output
+    assert "Sent 0" in runner.invoke(args=["peeredu", "mail", "send"]).output
     assert len(mailbox.to("ny.deltager@example.org")) == 1
 
 

@@ -27,6 +27,7 @@ from peeredu.extensions import Database
 from tests.conftest import Client, Mailbox, deliver_outbox
 from tests.factories import PASSWORD, Factory
 from tests.host.mounting import PREFIX, mounted_app
+from tests.web.test_invitations import invitation_form
 
 HOST_LOGIN = "<p>The host's own login page</p>"
 HOST_BASE = "<p>The host's own layout</p>{% block content %}{% endblock %}"
@@ -160,20 +161,8 @@ def test_an_invitation_email_links_under_the_prefix(host: Flask, mailbox: Mailbo
     login = f"{PREFIX}/login"
     client.submit(login, {"email": "admin@example.org", "password": PASSWORD}, token_page=login)
     invite = f"{PREFIX}/admin/users/invite"
-    invited = client.submit(
-        invite,
-        {
-            "name": "Ny Deltager",
-            "email": "ny@example.org",
-            "roles": ["learner"],
-            "locale": "da",
-            "cohort": str(cohort.id),
-            "track": "peer",
-            "organisation": str(organisation.id),
-            "work_role": "volunteer_peer",
-        },
-        token_page=invite,
-    )
+    form = invitation_form("ny@example.org", cohort, organisation)
+    invited = client.submit(invite, form, token_page=invite)
     assert invited.status_code == 302, invited.get_data(as_text=True)
 
     deliver_outbox(host)

@@ -9,6 +9,7 @@ in the package), and the names templates include, extend and import.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment, nodes
@@ -75,35 +76,23 @@ def test_every_template_file_is_under_the_peeredu_folder() -> None:
     assert len(list((TEMPLATES / "peeredu").rglob("*.html"))) > 40
 
 
+def outside_peeredu(files: list[Path], names: Callable[[str], list[str]]) -> dict[str, list]:
+    """Per file, the template names it uses that are not under ``peeredu/``."""
+    found = {}
+    for path in files:
+        outside = [n for n in names(path.read_text(encoding="utf-8")) if not n.startswith(PREFIX)]
+        if outside:
+            found[str(path.relative_to(ROOT))] = outside
+    return found
+
+
 def test_the_package_renders_only_templates_under_peeredu() -> None:
-    found = {
-        str(path.relative_to(ROOT)): outside
-        for path in sorted(PACKAGE.rglob("*.py"))
-        if (
-            outside := [
-                name
-                for name in names_in_python(path.read_text(encoding="utf-8"))
-                if not name.startswith(PREFIX)
-            ]
-        )
-    }
-    assert found == {}
+    assert outside_peeredu(sorted(PACKAGE.rglob("*.py")), names_in_python) == {}
 
 
 def test_templates_include_extend_and_import_only_templates_under_peeredu() -> None:
-    found = {
-        str(path.relative_to(ROOT)): outside
-        for path in sorted(TEMPLATES.rglob("*"))
-        if path.is_file()
-        if (
-            outside := [
-                name
-                for name in names_in_template(path.read_text(encoding="utf-8"))
-                if not name.startswith(PREFIX)
-            ]
-        )
-    }
-    assert found == {}
+    files = sorted(path for path in TEMPLATES.rglob("*") if path.is_file())
+    assert outside_peeredu(files, names_in_template) == {}
 
 
 def test_the_checks_find_names_outside_peeredu() -> None:

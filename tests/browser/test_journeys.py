@@ -286,6 +286,7 @@ def test_attendance_completes_the_course_and_the_certificate_downloads_and_verif
     assert content.startswith(b"%PDF")
     pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     assert "Maria Jensen" in pdf_text
+    assert url(app, "/verify/") in pdf_text  # the link to check it carries the prefix
     learner_context.close()
 
     deliver_outbox(app)

@@ -171,3 +171,11 @@ def test_an_invitation_email_links_under_the_prefix(host: Flask, mailbox: Mailbo
     [mail] = mailbox.to("ny@example.org")
     assert f"{host.config['BASE_URL']}{link}" in Mailbox.body(mail)
     assert host.test_client().get(link).status_code == 200
+
+
+def test_the_api_description_names_its_server_under_the_prefix(host: Flask) -> None:
+    document = host.test_client().get(f"{PREFIX}/api/v1/openapi.json")
+
+    assert document.status_code == 200
+    assert document.json is not None
+    assert document.json["servers"] == [{"url": f"{host.config['BASE_URL']}{PREFIX}/api/v1"}]

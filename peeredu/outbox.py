@@ -43,7 +43,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
-    # Which email this is (templates/email/<template>.txt), kept when the body is deleted.
+    # Which email this is (templates/peeredu/email/<template>.txt), kept when the body is deleted.
     template: Mapped[str] = mapped_column(String(60), default="")
     # Emptied once delivered or cancelled: bodies carry live sign-in and reset links.
     body_text: Mapped[str] = mapped_column(Text)

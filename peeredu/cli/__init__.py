@@ -1,10 +1,10 @@
 """The ``peeredu`` commands. They call the same services as the web.
 
-Every command belongs to the one ``peeredu`` group below, a module per command group. Today
-``register_commands`` puts the group's commands on the app's own command line, so they run as
-``peeredu db upgrade`` (the console script, ``peeredu/__main__.py``) and as
-``flask --app peeredu db upgrade``; a host app can instead take the whole group, as
-``app.cli.add_command(peeredu)``, and run them as ``flask peeredu db upgrade``.
+Every command belongs to the one ``peeredu`` group below, a module per command group.
+``register_commands`` puts the group, whole, on the app's command line: a host app that mounts
+peeredu gains one command, ``flask peeredu db upgrade``, and none of its generic names (``db``,
+``users``, ``mail`` ...) beside its own. The console script (``peeredu/__main__.py``) is the
+group itself, so there the commands keep their short form: ``peeredu db upgrade``.
 
 A command either does all it was asked or nothing: it commits once, at the end, and a bad
 argument is reported on one line naming the option, with exit status 1 (``conventions``).
@@ -46,6 +46,5 @@ peeredu = Group(
 
 
 def register_commands(app: Flask) -> None:
-    """The ``peeredu`` group's commands, each on ``app``'s command line (``flask db upgrade``)."""
-    for command in peeredu.commands.values():
-        app.cli.add_command(command)
+    """The ``peeredu`` group on ``app``'s command line (``flask peeredu db upgrade``)."""
+    app.cli.add_command(peeredu)

@@ -10,6 +10,7 @@ from peeredu import demo
 from peeredu.certification import codes
 from peeredu.cli.conventions import Group, transaction
 from peeredu.extensions import current_assignments, current_curriculum
+from peeredu.web.emails import absolute_url
 
 demo_group = Group("demo", help="Demonstration data.")
 
@@ -29,4 +30,6 @@ def demo_seed() -> None:
     with transaction() as session:
         code = demo.demo_certificate_code(session)
     if code:
-        click.echo(f"A demo certificate can be verified at /verify/{codes.display(code)}")
+        # At the app's own address and prefix (a host app may mount peeredu at /kursus).
+        link = absolute_url("peeredu.certificates.verify_code", code=codes.display(code))
+        click.echo(f"A demo certificate can be verified at {link}")

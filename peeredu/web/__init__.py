@@ -175,7 +175,7 @@ def _too_large(_error: Exception) -> tuple[str | Response, int]:
             kilobytes=kilobytes,
         )
         return jsonify(message=message), 413
-    return render_template("layout/error.html", code=413, limit_kilobytes=kilobytes), 413
+    return render_template("peeredu/layout/error.html", code=413, limit_kilobytes=kilobytes), 413
 
 
 def _error_page(error: Exception) -> tuple[str | Response, int]:
@@ -189,4 +189,4 @@ def _error_page(error: Exception) -> tuple[str | Response, int]:
         record_refusal()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(message=str(JSON_ERRORS.get(code, JSON_ERROR_DEFAULT))), code
-    return render_template("layout/error.html", code=code), code
+    return render_template("peeredu/layout/error.html", code=code), code

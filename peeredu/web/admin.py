@@ -67,7 +67,7 @@ def index() -> Response:
 
 def organisations() -> str:
     return render_template(
-        "admin/organisations.html", organisations=queries.all_organisations(db.session)
+        "peeredu/admin/organisations.html", organisations=queries.all_organisations(db.session)
     )
 
 
@@ -107,13 +107,13 @@ def edit_organisation(organisation_id: int | None = None) -> str | Response:
         back=url_for(".organisations"),
     )
     return saved or render_template(
-        "admin/organisation_form.html", form=form, organisation=organisation
+        "peeredu/admin/organisation_form.html", form=form, organisation=organisation
     )
 
 
 def cohorts() -> str:
     return render_template(
-        "admin/cohorts.html",
+        "peeredu/admin/cohorts.html",
         cohorts=queries.all_cohorts(db.session),
         sizes=queries.cohort_sizes(db.session),
     )
@@ -146,7 +146,7 @@ def edit_cohort(cohort_id: int | None = None) -> str | Response:
         done=_("The cohort is saved."),
         back=url_for(".cohorts"),
     )
-    return saved or render_template("admin/cohort_form.html", form=form, cohort=cohort)
+    return saved or render_template("peeredu/admin/cohort_form.html", form=form, cohort=cohort)
 
 
 # -- Mail queue -----------------------------------------------------------------------------
@@ -155,7 +155,9 @@ def edit_cohort(cohort_id: int | None = None) -> str | Response:
 def outbox_view() -> str:
     """What the outbox holds: so an admin sees when the mail server stopped taking mail."""
     return render_template(
-        "admin/outbox.html", overview=outbox.overview(db.session), statuses=outbox.OutboxStatus
+        "peeredu/admin/outbox.html",
+        overview=outbox.overview(db.session),
+        statuses=outbox.OutboxStatus,
     )
 
 

@@ -75,7 +75,7 @@ def users() -> str:
         organisation_id=whole_number(form.organisation.data),
     )
     page = queries.search_users(db.session, filters, page=requested_page())
-    return render_template("admin/users.html", form=form, page=page)
+    return render_template("peeredu/admin/users.html", form=form, page=page)
 
 
 def invite() -> str | Response:
@@ -101,7 +101,7 @@ def invite() -> str | Response:
         assert sent.value is not None
         flash(_("The invitation to %(email)s has been sent.", email=sent.value.email), "success")
         return redirect(_back_to(sent.value.id))
-    return render_template("admin/invite.html", form=form)
+    return render_template("peeredu/admin/invite.html", form=form)
 
 
 def user_detail(user_id: int) -> str | Response:
@@ -128,7 +128,7 @@ def user_detail(user_id: int) -> str | Response:
     invitation = invitations.latest_invitation(db.session, user)
     enrolments = queries.enrolments_of(db.session, user.id)
     return render_template(
-        "admin/user.html",
+        "peeredu/admin/user.html",
         user=user,
         form=form,
         hr_form=hr_form,
@@ -243,7 +243,7 @@ def new_enrolment(user_id: int) -> str | Response:
         enrol, form=form, done=_("%(name)s is enrolled.", name=user.name)
     ):
         return redirect(_back_to(user.id))
-    return render_template("admin/enrol.html", form=form, user=user)
+    return render_template("peeredu/admin/enrol.html", form=form, user=user)
 
 
 def set_enrolment_status(enrolment_id: int) -> Response:

@@ -39,7 +39,7 @@ def build_blueprint() -> Blueprint:
 
 def _index_page(form: TokenForm) -> str:
     return render_template(
-        "api_tokens/index.html",
+        "peeredu/api_tokens/index.html",
         form=form,
         tokens=api_tokens.list_tokens(db.session, current_user),
     )
@@ -58,7 +58,7 @@ def index() -> str | BaseResponse:
         assert created.value is not None
         token, raw = created.value
         # Rendered, not redirected: the raw token exists only in this response.
-        page = render_template("api_tokens/created.html", token=token, raw=raw)
+        page = render_template("peeredu/api_tokens/created.html", token=token, raw=raw)
         response = make_response(page)
         response.headers["Cache-Control"] = "no-store"
         return response

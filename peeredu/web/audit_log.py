@@ -144,7 +144,7 @@ def index() -> str:
         )
     page = report.audit_page(db.session, filters, requested_page())
     return render_template(
-        "audit/index.html",
+        "peeredu/audit/index.html",
         form=form,
         page=page,
         action_label=action_label,

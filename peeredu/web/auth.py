@@ -85,7 +85,7 @@ def _login_failed_messages() -> list[str]:
 
 def _render_login(form: LoginForm, ended: str | None = None) -> str:
     return render_template(
-        "auth/login.html",
+        "peeredu/auth/login.html",
         form=form,
         ended=ended,
         language_form=LanguageForm(locale=session.get(LOCALE_KEY)),
@@ -153,12 +153,12 @@ def _too_many_attempts(error: Exception) -> tuple[str, int, dict[str, str]]:
         form.form_errors.append(
             _("Too many requests for a new password. Wait a while, then try again.")
         )
-        return render_template("auth/forgot_password.html", form=form), 429, headers
+        return render_template("peeredu/auth/forgot_password.html", form=form), 429, headers
     if request.endpoint == "peeredu.auth.two_factor_login":
         form = TwoFactorCodeForm(formdata=None)
         form.form_errors.append(message)
-        return render_template("auth/two_factor_login.html", form=form), 429, headers
-    return render_template("layout/error.html", code=429), 429, headers
+        return render_template("peeredu/auth/two_factor_login.html", form=form), 429, headers
+    return render_template("peeredu/layout/error.html", code=429), 429, headers
 
 
 def logout() -> Response:
@@ -186,7 +186,7 @@ def set_language() -> Response:
 def _redeem(token: str, purpose: TokenPurpose, template: str) -> str | Response:
     found = invitations.find_token(db.session, token, purpose, now=current_time())
     if found is None:
-        return render_template("auth/link_expired.html"), 404  # type: ignore[return-value]
+        return render_template("peeredu/auth/link_expired.html"), 404  # type: ignore[return-value]
     form = SetPasswordForm()
     if form.validate_on_submit() and (
         redeemed := perform(
@@ -204,11 +204,11 @@ def _redeem(token: str, purpose: TokenPurpose, template: str) -> str | Response:
 
 
 def accept_invitation(token: str) -> str | Response:
-    return _redeem(token, TokenPurpose.INVITATION, "auth/accept_invitation.html")
+    return _redeem(token, TokenPurpose.INVITATION, "peeredu/auth/accept_invitation.html")
 
 
 def reset_password(token: str) -> str | Response:
-    return _redeem(token, TokenPurpose.PASSWORD_RESET, "auth/reset_password.html")
+    return _redeem(token, TokenPurpose.PASSWORD_RESET, "peeredu/auth/reset_password.html")
 
 
 def _reset_limit() -> str:
@@ -255,7 +255,7 @@ def forgot_password() -> str | Response:
             "info",
         )
         return redirect(url_for("peeredu.auth.login"))
-    return render_template("auth/forgot_password.html", form=form)
+    return render_template("peeredu/auth/forgot_password.html", form=form)
 
 
 @login_required
@@ -275,7 +275,7 @@ def account() -> str | Response:
         remember(user)  # the cookie must carry the new session version
         return redirect(url_for("peeredu.auth.account"))
     return render_template(
-        "auth/account.html",
+        "peeredu/auth/account.html",
         form=form,
         language_form=LanguageForm(locale=user.locale),
         two_factor_on=twofactor.is_enabled(db.session, user),

@@ -77,7 +77,7 @@ def verify() -> str | BaseResponse:
     form = VerifyForm(request.args)
     if request.args and form.validate():
         return redirect(url_for(".verify_code", code=form.code.data.strip()))
-    return render_template("certificates/verify.html", form=form, result=None)
+    return render_template("peeredu/certificates/verify.html", form=form, result=None)
 
 
 @limiter.limit(_verify_limit)
@@ -92,7 +92,7 @@ def verify_code(code: str) -> tuple[str, int]:
     form = VerifyForm(data={"code": code})
     return (
         render_template(
-            "certificates/verify.html",
+            "peeredu/certificates/verify.html",
             form=form,
             result=result,
             certificate=certificate,

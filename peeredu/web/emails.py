@@ -33,7 +33,7 @@ def _compose(user: User, template: str, subject: str, **context: Any) -> outbox.
         return outbox.Email(
             to_address=user.email,
             subject=gettext(subject),
-            body_text=render_template(f"email/{template}.txt", user=user, **context),
+            body_text=render_template(f"peeredu/email/{template}.txt", user=user, **context),
             template=template,
         )
 

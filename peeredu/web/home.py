@@ -34,7 +34,7 @@ def index() -> str:
     completions = records.completions_by_enrolment(db.session, ids)
     curriculum = current_curriculum()
     return render_template(
-        "home/index.html",
+        "peeredu/home/index.html",
         enrolments=enrolments,
         eligibility={
             e.id: eligibility(curriculum, e.track, completions[e.id], summaries[e.id])

@@ -140,7 +140,7 @@ def index() -> str | BaseResponse:
     # Only the filters: any other argument (page, or a "sep" of the export links) would clash.
     export_args = {k: v for k, v in request.args.items() if k in form and v}
     return render_template(
-        "hr/participants.html",
+        "peeredu/hr/participants.html",
         form=form,
         rows=rows,
         total=total,
@@ -160,7 +160,7 @@ def participant(enrolment_id: int) -> str:
     if found.certificate_status == report.VALID and PDF_ENDPOINT in current_app.view_functions:
         pdf_url = url_for(PDF_ENDPOINT, certificate_id=found.certificate_id)
     return render_template(
-        "hr/participant.html",
+        "peeredu/hr/participant.html",
         row=found,
         code=codes.display(found.certificate_code) if found.certificate_code else None,
         pdf_url=pdf_url,

@@ -81,7 +81,7 @@ def module(enrolment_id: int, slug: str) -> str:
     index = next(i for i, line in enumerate(course.lines) if line.module.slug == slug)
     line = course.lines[index]
     return render_template(
-        "learn/module.html",
+        "peeredu/learn/module.html",
         enrolment=enrolment,
         line=line,
         module=found,

@@ -49,7 +49,9 @@ def build_blueprint() -> Blueprint:
 
 
 def index() -> str:
-    return render_template("my_data/index.html", holdings=erase.holdings(db.session, current_user))
+    return render_template(
+        "peeredu/my_data/index.html", holdings=erase.holdings(db.session, current_user)
+    )
 
 
 def download() -> Response:
@@ -89,7 +91,7 @@ def _confirmed_delete(
 
 def delete_log() -> str | BaseResponse:
     return _confirmed_delete(
-        "my_data/delete_log.html",
+        "peeredu/my_data/delete_log.html",
         lambda session: erase.delete_practice_log(
             session, current_user, actor_id=current_user.id, now=current_time()
         ),
@@ -99,7 +101,7 @@ def delete_log() -> str | BaseResponse:
 
 def delete_reflections() -> str | BaseResponse:
     return _confirmed_delete(
-        "my_data/delete_reflections.html",
+        "peeredu/my_data/delete_reflections.html",
         lambda session: (
             erase.delete_reflections(
                 session, current_user, actor_id=current_user.id, now=current_time()

@@ -40,8 +40,8 @@ def _context() -> dict[str, Any]:
 
 
 def privacy() -> str:
-    return render_template("pages/privacy.html", **_context())
+    return render_template("peeredu/pages/privacy.html", **_context())
 
 
 def accessibility() -> str:
-    return render_template("pages/accessibility.html", **_context())
+    return render_template("peeredu/pages/accessibility.html", **_context())

@@ -100,7 +100,7 @@ def queue() -> str | Response:
     if (last := beyond_the_last(paging)) is not None:
         return last
     return render_template(
-        "review/queue.html",
+        "peeredu/review/queue.html",
         form=form,
         items=reviews.review_queue(
             db.session, current_user.id, filters, limit=QUEUE_PAGE, offset=paging.offset
@@ -266,7 +266,7 @@ def _page(
     ).all()
     saved = next(v.review for v in versions if v.id == version.id)
     return render_template(
-        "review/review.html",
+        "peeredu/review/review.html",
         version=version,
         reflection=version.reflection,
         enrolment=enrolment,

@@ -67,5 +67,5 @@ class SnippetForm(Form):
 
 class ExtensionForm(Form):
     assignment = HiddenField(validators=[DataRequired()])
-    # Labelled in templates/teach/learner.html, with the assignment's title.
+    # Labelled in templates/peeredu/teach/learner.html, with the assignment's title.
     due_on = DateField(validators=[DataRequired()])

@@ -109,7 +109,7 @@ def cohort(cohort_id: int) -> str:
         db.session, current_curriculum(), found, track=track, today=local_date(current_time())
     )
     return render_template(
-        "teach/cohort.html",
+        "peeredu/teach/cohort.html",
         cohort=found,
         matrix=matrix,
         track=track,
@@ -182,7 +182,7 @@ def days(cohort_id: int) -> str | BaseResponse:
     ):
         return redirect(url_for(".days", cohort_id=found.id))
     return render_template(
-        "teach/days.html",
+        "peeredu/teach/days.html",
         cohort=found,
         days=attendance.class_days(db.session, found.id),
         registered=attendance.registration_counts(db.session, found.id),
@@ -238,7 +238,7 @@ def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
         ):
             return redirect(url_for(".days", cohort_id=found.id))
     return render_template(
-        "teach/attendance.html",
+        "peeredu/teach/attendance.html",
         cohort=found,
         day=day,
         learners=learners,
@@ -262,7 +262,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
         started=attendance.modules_taught(db.session, found.id, today=local_date(current_time())),
     )
     return render_template(
-        "teach/learner.html",
+        "peeredu/teach/learner.html",
         cohort=found,
         enrolment=enrolment,
         course=course,

@@ -85,7 +85,7 @@ def two_factor_login() -> str | Response:
             )
             return redirect(url_for("peeredu.auth.login"))
         form.code.errors = [_("The code is not correct. Try the newest code.")]
-    return render_template("auth/two_factor_login.html", form=form, recovery=recovery)
+    return render_template("peeredu/auth/two_factor_login.html", form=form, recovery=recovery)
 
 
 def _qr_code(uri: str) -> str:
@@ -94,7 +94,7 @@ def _qr_code(uri: str) -> str:
 
 
 def _show_recovery_codes(codes: list[str]) -> str:
-    return render_template("auth/two_factor_codes.html", codes=codes)
+    return render_template("peeredu/auth/two_factor_codes.html", codes=codes)
 
 
 @login_required
@@ -154,7 +154,7 @@ def two_factor_setup() -> str | Response:
         qr_code = _qr_code(uri)
         secret = " ".join(credential.secret[i : i + 4] for i in range(0, len(credential.secret), 4))
     return render_template(
-        "auth/two_factor_setup.html",
+        "peeredu/auth/two_factor_setup.html",
         credential=credential,
         enabled=credential is not None and credential.enabled_at is not None,
         required=required,

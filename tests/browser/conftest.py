@@ -5,6 +5,9 @@ and the loopback SMTP sink, served by werkzeug's threaded server on a free loopb
 Chromium runs for the whole session; every test gets a fresh browser context (no cookies).
 When a test fails, the pages it visited are saved as screenshots at phone and desktop width
 in ``test-artifacts/`` at the root of the repository.
+
+The journeys (test_journeys.py) run twice: standalone, and mounted at /kursus in a host app
+(``mounting``); their paths go through ``steps.url``. The other browser tests run standalone.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from flask import Flask
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from peeredu.extensions import Database
 from tests.conftest import free_port
+from tests.host.mounting import mounted_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,6 +40,15 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
+
+
+# The test files that run mounted in a host app as well as standalone.
+MOUNTED_TOO = {"test_journeys.py"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.path.name in MOUNTED_TOO and "app" in metafunc.fixturenames:
+        metafunc.parametrize("mounting", ["standalone", "mounted"], indirect=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -58,6 +72,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
 
 
 # -- The server ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mounting(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "standalone")
+
+
+@pytest.fixture
+def app(app: Flask, app_settings: dict[str, Any], mounting: str, tmp_path: Path) -> Iterator[Flask]:
+    """The suite's app, or a host app with peeredu at /kursus on the same database."""
+    if mounting == "standalone":
+        yield app
+        return
+    host = mounted_app(app_settings, tmp_path / "host")
+    yield host
+    Database.state(host).engine.dispose()
 
 
 @pytest.fixture

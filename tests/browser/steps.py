@@ -11,9 +11,15 @@ from flask_babel import force_locale, gettext
 from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD
+from tests.host.mounting import mount_point
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE = Axe()
+
+
+def url(app: Flask, path: str) -> str:
+    """``path`` of peeredu's, where ``app`` has it: "/login", or "/kursus/login" mounted."""
+    return mount_point(app) + path
 
 
 def say(app: Flask, msgid: str, locale: str = "da", **variables: Any) -> str:
@@ -26,7 +32,7 @@ def sign_in(
     page: Page, app: Flask, email: str, password: str = PASSWORD, locale: str = "da"
 ) -> None:
     """Sign in on the login page; ``locale`` is the language of the login page and the user."""
-    page.goto("/login")
+    page.goto(url(app, "/login"))
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     page.get_by_role("button", name=say(app, "Sign in", locale), exact=True).click()

@@ -4,6 +4,9 @@ People, cohorts and organisations that a journey starts from are made with the f
 everything the journey itself is about is done by clicking and typing, in Danish (the default
 language). Button and link names come from the catalog, so a change of wording does not
 break the tests but a missing translation shows.
+
+Each journey runs twice (tests/browser/conftest.py): standalone, and with peeredu mounted at
+/kursus in a host app, so its paths go through ``url(app, ...)``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from peeredu.curriculum.records import AttendanceStatus, ClassDay
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
 from peeredu.web.signin import seconds
-from tests.browser.steps import say, sign_in, sign_out
+from tests.browser.steps import say, sign_in, sign_out, url
 from tests.conftest import Clock, Mailbox, deliver_outbox
 from tests.factories import PASSWORD
 
@@ -62,8 +65,8 @@ def words(count: int, marker: str = "") -> str:
     return f"{marker} {body}".strip()
 
 
-def editor_path(enrolment: Enrolment, slug: str = FIRST_ASSIGNMENT) -> str:
-    return f"/learn/{enrolment.id}/assignments/{slug}"
+def editor_path(app: Flask, enrolment: Enrolment, slug: str = FIRST_ASSIGNMENT) -> str:
+    return url(app, f"/learn/{enrolment.id}/assignments/{slug}")
 
 
 def open_first_assignment(page: Page, app: Flask) -> None:
@@ -71,7 +74,7 @@ def open_first_assignment(page: Page, app: Flask) -> None:
     with app.app_context():
         module = current_curriculum().module(FIRST_MODULE)
         assignment = current_assignments().for_module(FIRST_MODULE)
-    page.goto("/")
+    page.goto(url(app, "/"))
     page.get_by_role("link", name=module.title).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(module.title)
     page.get_by_role(
@@ -99,7 +102,7 @@ def submit_reflection(page: Page, app: Flask) -> None:
 
 def review(page: Page, app: Flask, *, approve: bool, comment: str) -> None:
     """The teacher opens the newest reflection in the queue and releases feedback."""
-    page.goto("/")
+    page.goto(url(app, "/"))
     page.get_by_role("navigation", name=say(app, "Main menu")).get_by_role(
         "link", name=say(app, "Reflections to review")
     ).click()
@@ -165,7 +168,7 @@ def test_learner_writes_closes_the_tab_mid_sentence_and_finds_every_word(
     page.close()  # mid-sentence, before the autosave delay has passed
 
     again = context.new_page()
-    again.goto(editor_path(course.enrolment))
+    again.goto(editor_path(app, course.enrolment))
     expect(again.locator("#text")).to_have_value(text + " og så sagde jeg til borger")
     submit_reflection(again, app)
 
@@ -186,7 +189,7 @@ def test_teacher_asks_for_a_revision_then_approves_and_the_module_is_completed(
     sign_in(teacher, app, "tove@example.org")
     review(teacher, app, approve=False, comment="Skriv mere om dit næste skridt.")
 
-    page.goto(editor_path(course.enrolment))
+    page.goto(editor_path(app, course.enrolment))
     expect(page.locator(".feedback")).to_contain_text("Skriv mere om dit næste skridt.")
     page.get_by_role("button", name=say(app, "Start a new version")).click()
     page.locator("#text").fill(words(340, "Anden udgave med mit næste skridt."))
@@ -195,11 +198,11 @@ def test_teacher_asks_for_a_revision_then_approves_and_the_module_is_completed(
     review(teacher, app, approve=True, comment="Fint, godkendt.")
     teacher_context.close()
 
-    page.goto(editor_path(course.enrolment))
+    page.goto(editor_path(app, course.enrolment))
     expect(
         page.get_by_text(say(app, "Your reflection is approved. The module is completed."))
     ).to_be_visible()
-    page.goto("/")
+    page.goto(url(app, "/"))
     with app.app_context():
         title = current_curriculum().module(FIRST_MODULE).title
     line = page.locator("li.module-line", has=page.get_by_role("link", name=title))
@@ -283,6 +286,7 @@ def test_attendance_completes_the_course_and_the_certificate_downloads_and_verif
     assert content.startswith(b"%PDF")
     pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     assert "Maria Jensen" in pdf_text
+    assert url(app, "/verify/") in pdf_text  # the link to check it carries the prefix
     learner_context.close()
 
     deliver_outbox(app)
@@ -292,7 +296,7 @@ def test_attendance_completes_the_course_and_the_certificate_downloads_and_verif
     assert codes.normalise(code.group(0))
 
     public = browser.new_context(base_url=live_server).new_page()
-    public.goto("/verify")
+    public.goto(url(app, "/verify"))
     public.get_by_label(say(app, "Verification code")).fill(code.group(0).lower())
     public.get_by_role("button", name=say(app, "Check the code")).click()
     result = public.get_by_role("status")
@@ -323,7 +327,7 @@ def test_hr_filters_exports_and_cannot_reach_another_organisations_participant(
     app.config["TWO_FACTOR_REQUIRED"] = True
     sign_in(page, app, "hanne@example.org")
     if page.locator("#two-factor-secret").count() == 0:
-        page.goto("/account/two-factor")
+        page.goto(url(app, "/account/two-factor"))
         page.get_by_role("button", name=say(app, "Set up two-step sign-in")).click()
     secret = page.locator("#two-factor-secret").inner_text().replace(" ", "")
     page.locator("#code").fill(pyotp.TOTP(secret).now())
@@ -356,7 +360,7 @@ def test_hr_filters_exports_and_cannot_reach_another_organisations_participant(
     assert "Karl Kollega" in csv_text
     assert "Maria Jensen" not in csv_text and "Bo Andetsteds" not in csv_text
 
-    response = page.goto(f"/hr/participants/{hr_world.elsewhere.id}")
+    response = page.goto(url(app, f"/hr/participants/{hr_world.elsewhere.id}"))
     assert response is not None and response.status == 404
     expect(page.locator("main")).not_to_contain_text("Bo Andetsteds")
 
@@ -392,7 +396,7 @@ def test_the_session_expires_while_writing_and_the_text_survives_signing_in_agai
         first + " Og det jeg skrev bagefter, uden at vide at jeg var logget ud."
     )
     page.get_by_role("button", name=say(app, "Save draft")).click()
-    page.goto(editor_path(course.enrolment))
+    page.goto(editor_path(app, course.enrolment))
     expect(page.locator("#text")).to_have_value(
         first + " Og det jeg skrev bagefter, uden at vide at jeg var logget ud."
     )

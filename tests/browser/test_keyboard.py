@@ -88,7 +88,7 @@ def test_reflection_form_with_the_keyboard_and_a_polite_autosave_status(
     course: SimpleNamespace,  # noqa: F811
 ) -> None:
     keyboard_sign_in(page, app, "maria@example.org")
-    page.goto(editor_path(course.enrolment))
+    page.goto(editor_path(app, course.enrolment))
     status = page.locator("#autosave-status")
     expect(status).to_have_attribute("role", "status")
     expect(status).to_have_attribute("aria-live", "polite")
@@ -124,7 +124,7 @@ def test_review_form_with_the_keyboard(
 ) -> None:
     learner = browser.new_context(base_url=live_server).new_page()
     keyboard_sign_in(learner, app, "maria@example.org")
-    learner.goto(editor_path(course.enrolment))
+    learner.goto(editor_path(app, course.enrolment))
     learner.locator("#text").fill(words(320, "Til vurdering."))
     learner.locator("#anonymised").check()
     learner.locator("#own_choice").check()

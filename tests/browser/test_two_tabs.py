@@ -20,7 +20,7 @@ def test_the_stale_tab_keeps_its_text_through_a_reload_and_keeps_both(
     maria = make.user(Role.LEARNER, email="maria@example.org", name="Maria Jensen")
     enrolment = make.enrolment(maria, make.cohort("Hold A"), make.organisation())
     sign_in(page, app, "maria@example.org")
-    path = editor_path(enrolment)
+    path = editor_path(app, enrolment)
     page.goto(path)
     page.wait_for_load_state("load")
     stale = context.new_page()  # the second tab, open on the same (empty) draft

@@ -41,7 +41,7 @@ print("wrote", n, flush=True)
 
 
 def run(app: Flask, *args: str) -> Result:
-    return app.test_cli_runner().invoke(args=list(args))
+    return app.test_cli_runner().invoke(args=["peeredu", *args])
 
 
 def is_sqlite(app: Flask) -> bool:

@@ -27,7 +27,7 @@ GOOD_PASSWORD = "violet staircase under the sea"
 
 
 def run(app: Flask, *args: str, input: str | None = None) -> Result:
-    return app.test_cli_runner().invoke(args=list(args), input=input)
+    return app.test_cli_runner().invoke(args=["peeredu", *args], input=input)
 
 
 def row_counts(app: Flask) -> dict[str, int]:

@@ -24,7 +24,7 @@ from tests.factories import Factory
 
 
 def check(app: Flask, *args: str) -> Result:
-    return app.test_cli_runner().invoke(args=["content", "check", *args])
+    return app.test_cli_runner().invoke(args=["peeredu", "content", "check", *args])
 
 
 def lines(result: Result) -> list[str]:

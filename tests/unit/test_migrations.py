@@ -121,7 +121,7 @@ def test_db_upgrade_command_on_a_new_sqlite_file(tmp_path: Path) -> None:
     app = create_app({"ENVIRONMENT": "testing", "DATABASE_URL": url, "SECRET_KEY": "t"})
     runner = app.test_cli_runner()
 
-    result = runner.invoke(args=["db", "upgrade"])
+    result = runner.invoke(args=["peeredu", "db", "upgrade"])
 
     assert result.exit_code == 0, result.output
     engine = make_engine(url)
@@ -129,7 +129,7 @@ def test_db_upgrade_command_on_a_new_sqlite_file(tmp_path: Path) -> None:
         assert schema_differences(engine) == []
     finally:
         engine.dispose()
-    current = runner.invoke(args=["db", "current"])
+    current = runner.invoke(args=["peeredu", "db", "current"])
     assert current.exit_code == 0, current.output
     assert f"{head_revision()} (head)" in current.output
 
@@ -143,7 +143,7 @@ def test_downgrade_and_upgrade_a_database_with_data(
     command.upgrade(config, "head")
     app = create_app({"ENVIRONMENT": "testing", "DATABASE_URL": url, "SECRET_KEY": "t"})
     runner = app.test_cli_runner()
-    seeded = runner.invoke(args=["demo", "seed"])
+    seeded = runner.invoke(args=["peeredu", "demo", "seed"])
     assert seeded.exit_code == 0, seeded.output
     engine = engines(url)
     with engine.connect() as connection:

@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "templates"
+TEMPLATES = ROOT / "templates" / "peeredu"
 PACKAGE = ROOT / "peeredu"
 
 # Names, not words: they read the same in both languages.

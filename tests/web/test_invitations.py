@@ -14,23 +14,24 @@ from tests.conftest import Client, app_config, deliver_outbox, free_port
 from tests.factories import PASSWORD
 
 
+def invitation_form(email, cohort, organisation):
+    """The admin's invitation form for a learner in ``cohort``, working at ``organisation``."""
+    return {
+        "name": "Ny Deltager",
+        "email": email,
+        "roles": ["learner"],
+        "locale": "da",
+        "cohort": str(cohort.id),
+        "track": "peer",
+        "organisation": str(organisation.id),
+        "work_role": "volunteer_peer",
+    }
+
+
 def _invite_learner(client, make, email="ny.deltager@example.org"):
     cohort = make.cohort("Hold efterår 2027")
     organisation = make.organisation("Rudersdal Kommune")
-    response = client.submit(
-        "/admin/users/invite",
-        {
-            "name": "Ny Deltager",
-            "email": email,
-            "roles": ["learner"],
-            "locale": "da",
-            "cohort": str(cohort.id),
-            "track": "peer",
-            "organisation": str(organisation.id),
-            "work_role": "volunteer_peer",
-        },
-    )
-    return response
+    return client.submit("/admin/users/invite", invitation_form(email, cohort, organisation))
 
 
 def test_admin_invites_learner_who_sets_password_and_lands_on_start_page(
@@ -150,12 +151,12 @@ def test_invitation_is_kept_when_the_mail_server_is_down(database_url, app, make
 
     # The server is back. The message waits for its backoff, then goes out exactly once.
     runner = app.test_cli_runner()
-    assert "Sent 0" in runner.invoke(args=["mail", "send"]).output
+    assert "Sent 0" in runner.invoke(args=["peeredu", "mail", "send"]).output
     with app.app_context():
         db.session.execute(update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
         db.session.commit()
-    assert "Sent 1" in runner.invoke(args=["mail", "send"]).output
-    assert "Sent 0" in runner.invoke(args=["mail", "send"]).output
+    assert "Sent 1" in runner.invoke(args=["peeredu", "mail", "send"]).output
+    assert "Sent 0" in runner.invoke(args=["peeredu", "mail", "send"]).output
     assert len(mailbox.to("ny.deltager@example.org")) == 1
 
 

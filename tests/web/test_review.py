@@ -880,7 +880,7 @@ def test_extensions_are_refused_outside_ones_cohorts_and_before_the_start(
 
 
 def run_digest(app: Flask) -> str:
-    result = app.test_cli_runner().invoke(args=["mail", "digest"])
+    result = app.test_cli_runner().invoke(args=["peeredu", "mail", "digest"])
     assert result.exit_code == 0, result.output
     return result.output
 

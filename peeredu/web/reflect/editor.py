@@ -156,7 +156,7 @@ def render_editor(
         (v, v.review if v.review and v.review.released_at else None) for v in reflection.versions
     ]
     page = render_template(
-        "reflect/assignment.html",
+        "peeredu/reflect/assignment.html",
         enrolment=enrolment,
         assignment=found,
         module=module,

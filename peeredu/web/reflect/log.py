@@ -79,7 +79,7 @@ def log(enrolment_id: int) -> str | Response:
     ):
         return redirect(url_for(".log", enrolment_id=enrolment.id))
     return render_template(
-        "reflect/log.html",
+        "peeredu/reflect/log.html",
         enrolment=enrolment,
         form=form,
         entries=practice_log.log_entries(db.session, enrolment.id),

@@ -14,6 +14,7 @@ from peeredu.accounts.models import (  # noqa: F401
     cohort_teachers,
     hr_scopes,
 )
+from peeredu.accounts.identities import ExternalIdentity  # noqa: F401
 from peeredu.accounts.twofactor import RecoveryCode, TwoFactor  # noqa: F401
 from peeredu.audit import AuditEvent  # noqa: F401
 from peeredu.certification.models import Certificate  # noqa: F401

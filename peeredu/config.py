@@ -116,6 +116,18 @@ DEFAULTS: dict[str, Any] = {
     "TWO_FACTOR_ISSUER": "Skolen for Recovery",
     # How long the second step waits for its code after the password was accepted.
     "TWO_FACTOR_PENDING_TIMEOUT": timedelta(minutes=5),
+    # Sign-in with an organisation's identity provider (OpenID Connect), a JSON list of
+    # {"key", "label" (the organisation's name on the button), "issuer", "client_id",
+    # "client_secret", "password_login" (default true), "jit" (default false: no account is
+    # made from a sign-in alone), "mfa_acr" (optional)}. See README.md, "Sign-in with Entra ID".
+    "OIDC_PROVIDERS": [],
+    # The password form on the login page; off when every organisation signs in with its
+    # identity provider (then a provider's error page offers no password sign-in either).
+    "PASSWORD_LOGIN": True,
+    # Seconds to wait for a provider's discovery, keys and token endpoints, and the clock skew
+    # tolerated in its ID tokens' times.
+    "OIDC_TIMEOUT": 10,
+    "OIDC_LEEWAY": 60,
     # -- end of sign-in security ----------------------------------------------------------------
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
     # (werkzeug's ProxyFix); 0 trusts none, so a client cannot claim HTTPS with a header.

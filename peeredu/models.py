@@ -4,6 +4,7 @@ Alembic's env.py and the schema tests import this module.
 """
 
 from peeredu.accounts.api_tokens import ApiToken  # noqa: F401
+from peeredu.accounts.identities import ExternalIdentity  # noqa: F401
 from peeredu.accounts.models import (  # noqa: F401
     AccountToken,
     Cohort,
@@ -14,7 +15,6 @@ from peeredu.accounts.models import (  # noqa: F401
     cohort_teachers,
     hr_scopes,
 )
-from peeredu.accounts.identities import ExternalIdentity  # noqa: F401
 from peeredu.accounts.twofactor import RecoveryCode, TwoFactor  # noqa: F401
 from peeredu.audit import AuditEvent  # noqa: F401
 from peeredu.certification.models import Certificate  # noqa: F401

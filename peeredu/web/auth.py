@@ -38,6 +38,7 @@ from peeredu.web.auth_forms import (
 )
 from peeredu.web.emails import queue_password_reset
 from peeredu.web.lifecycle import perform
+from peeredu.web.oidc import login_buttons
 from peeredu.web.redirects import safe_next
 from peeredu.web.signin import (
     PENDING_TWO_FACTOR,
@@ -86,6 +87,8 @@ def _render_login(form: LoginForm, ended: str | None = None) -> str:
         form=form,
         ended=ended,
         language_form=LanguageForm(locale=session.get("locale")),
+        providers=login_buttons(),
+        password_login=current_app.config["PASSWORD_LOGIN"],
     )
 
 
@@ -96,7 +99,7 @@ def login() -> str | Response:
         return redirect(url_for("peeredu.home.index"))
     form = LoginForm()
     ended = session.pop(SESSION_ENDED, None) if request.method == "GET" else None
-    if form.validate_on_submit():
+    if current_app.config["PASSWORD_LOGIN"] and form.validate_on_submit():
         now = current_time()
 
         def check(session: Session) -> tuple[User | None, bool]:

@@ -29,6 +29,9 @@ SEEN_AT = "seen_at"
 SESSION_ENDED = "session_ended"
 # Who passed the password step and waits for the second step: {"user", "version", "at", "next"}.
 PENDING_TWO_FACTOR = "two_factor_pending"
+# Set by an OIDC sign-in whose provider asserted more than one factor (web.oidc): such a
+# session is not sent to set up two-step sign-in.
+MFA_BY_PROVIDER = "mfa_by_provider"
 # What a user who must set up two-step sign-in may still reach before doing so.
 ENROLMENT_ENDPOINTS = frozenset(
     {
@@ -109,6 +112,7 @@ def session_rules() -> Response | None:
     if (
         request.endpoint not in ENROLMENT_ENDPOINTS
         and two_factor_required(current_user)
+        and not session.get(MFA_BY_PROVIDER)
         and not twofactor.is_enabled(db.session, current_user)
     ):
         return redirect(url_for("peeredu.auth.two_factor_setup"))

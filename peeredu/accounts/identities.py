@@ -9,6 +9,7 @@ one link (the second finds the first's).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from peeredu import audit
 from peeredu.accounts import users
 from peeredu.accounts.models import Role, User
+from peeredu.accounts.passwords import hash_password
 from peeredu.db import Base, utcnow
 from peeredu.errors import N_, DomainError
 
@@ -104,7 +106,7 @@ def link_or_find(
     linked = find(session, issuer, subject)
     if linked is not None:
         user = session.get(User, linked.user_id)
-        if user is None or not user.active:
+        if user is None or not user.is_active:
             raise DomainError(N_("This account is closed. Ask the course administration."))
         return user
     if not email:
@@ -140,6 +142,10 @@ def link_or_find(
         raise DomainError(
             N_("The account is already linked to another person at this identity provider.")
         )
+    if user.password_hash is None:
+        # An invited account signed in by its provider is taken up (a user without a password
+        # cannot sign in at all): an unguessable password, which "forgot password" replaces.
+        user.password_hash = hash_password(secrets.token_urlsafe(32))
     return _link(session, user, issuer=issuer, subject=subject, now=now)
 
 

@@ -13,11 +13,13 @@ const issuer = `http://127.0.0.1:${port}`;
 const redirectUris = (process.env.REDIRECT_URIS || '').split(',').filter(Boolean);
 const PASSWORD = 'secret';
 
-// Login name -> claims. `amr` is what the provider says about how the person signed in.
+// Login name -> claims. `amr` and `acr` are what the provider says about how the person
+// signed in.
 const ACCOUNTS = {
   'teacher@example.org': { sub: 'sub-teacher', email_verified: true, name: 'Tove Lærer' },
   'mfa@example.org': { sub: 'sub-mfa', email_verified: true, name: 'Mads Faktor', amr: ['pwd', 'mfa'] },
   'unverified@example.org': { sub: 'sub-unverified', email_verified: false, name: 'Ulla Uverificeret' },
+  'acr@example.org': { sub: 'sub-acr', email_verified: true, name: 'Agnes Acr', acr: 'urn:test:mfa' },
   'stranger@example.org': { sub: 'sub-stranger', email_verified: true, name: 'Sven Fremmed' },
 };
 const BY_SUB = Object.fromEntries(
@@ -35,7 +37,16 @@ const provider = new Provider(issuer, {
     },
   ],
   pkce: { required: () => true },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  acrValues: ['urn:test:mfa'],
+  // acr and amr in every ID token (as Entra ID sends amr), not only when asked for by name.
+  claims: {
+    auth_time: null,
+    sid: null,
+    iss: null,
+    openid: ['sub', 'acr', 'amr'],
+    email: ['email', 'email_verified'],
+    profile: ['name'],
+  },
   // The email claims in the ID token itself (peeredu reads no userinfo).
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: false } },
@@ -101,6 +112,7 @@ provider.use(async (ctx, next) => {
     }
     const login = { accountId: account.sub };
     if (account.amr) login.amr = account.amr;
+    if (account.acr) login.acr = account.acr;
     await provider.interactionFinished(ctx.req, ctx.res, { login }, { mergeWithLastSubmission: false });
     ctx.respond = false;
     return undefined;

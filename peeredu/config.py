@@ -119,7 +119,8 @@ DEFAULTS: dict[str, Any] = {
     # Sign-in with an organisation's identity provider (OpenID Connect), a JSON list of
     # {"key", "label" (the organisation's name on the button), "issuer", "client_id",
     # "client_secret", "password_login" (default true), "jit" (default false: no account is
-    # made from a sign-in alone), "mfa_acr" (optional)}. See README.md, "Sign-in with Entra ID".
+    # made from a sign-in alone), "mfa_acr" (optional), "email_verified_claim" (default
+    # "email_verified"; "xms_edov" for Entra ID)}. See README.md, "Sign-in with Entra ID".
     "OIDC_PROVIDERS": [],
     # The password form on the login page; off when every organisation signs in with its
     # identity provider (then a provider's error page offers no password sign-in either).

@@ -51,6 +51,9 @@ class ProviderSettings:
     password_login: bool = True
     jit: bool = False
     mfa_acr: str | None = None
+    # The boolean claim that says the email is the person's: Entra ID sends no
+    # "email_verified", but "xms_edov" (the email's domain is the tenant's) when asked for.
+    email_verified_claim: str = "email_verified"
 
     def asserts_mfa(self, claims: dict[str, Any]) -> bool:
         """Whether the ID token says the person signed in with more than one factor."""
@@ -74,6 +77,7 @@ def parse_providers(entries: list[dict[str, Any]]) -> dict[str, ProviderSettings
                 password_login=bool(entry.get("password_login", True)),
                 jit=bool(entry.get("jit", False)),
                 mfa_acr=entry.get("mfa_acr"),
+                email_verified_claim=str(entry.get("email_verified_claim", "email_verified")),
             )
         except KeyError as missing:
             raise ValueError(f"PEEREDU_OIDC_PROVIDERS: an entry lacks {missing}") from None

@@ -259,7 +259,7 @@ def _find_person(
         issuer=provider.issuer,
         subject=str(claims["sub"]),
         email=claims.get("email"),
-        email_verified=claims.get("email_verified") is True,
+        email_verified=claims.get(provider.email_verified_claim) is True,
         name=claims.get("name"),
         provider=provider,
         now=now,

@@ -126,9 +126,7 @@ def link_or_find(
         )
     user = users.get_user_by_email(session, email)
     if user is None and provider.jit:
-        user = users.create_user(
-            session, email=email, name=name or email, roles=[Role.LEARNER], actor_id=None
-        )
+        user = _new_learner(session, email, name or email)
     if user is None or not user.active:
         raise DomainError(
             N_(
@@ -142,6 +140,8 @@ def link_or_find(
             ExternalIdentity.issuer == issuer, ExternalIdentity.user_id == user.id
         )
     )
+    if other is not None and other.subject == subject:
+        return user  # linked meanwhile by another first sign-in
     if other is not None:
         raise DomainError(
             N_("The account is already linked to another person at this identity provider.")
@@ -151,6 +151,20 @@ def link_or_find(
         # cannot sign in at all): an unguessable password, which "forgot password" replaces.
         user.password_hash = hash_password(secrets.token_urlsafe(32))
     return _link(session, user, issuer=issuer, subject=subject, now=now)
+
+
+def _new_learner(session: Session, email: str, name: str) -> User | None:
+    """A learner in no cohort; made meanwhile by another first sign-in, that one."""
+    try:
+        with session.begin_nested():
+            return users.create_user(
+                session, email=email, name=name, roles=[Role.LEARNER], actor_id=None
+            )
+    except (IntegrityError, DomainError):
+        existing = users.get_user_by_email(session, email)
+        if existing is None:
+            raise
+        return existing
 
 
 def _link(session: Session, user: User, *, issuer: str, subject: str, now: datetime) -> User:

@@ -93,6 +93,17 @@ def _redirect_uri(key: str) -> str:
     return current_app.config["BASE_URL"] + url_for("peeredu.oidc.callback", key=key)
 
 
+def _not_answering(provider: ProviderSettings) -> SignInFailed:
+    return SignInFailed(
+        _(
+            "The sign-in service of %(organisation)s does not answer just now. Try again "
+            "in a little while.",
+            organisation=provider.label,
+        ),
+        502,
+    )
+
+
 def _get_json(url: str, provider: ProviderSettings) -> dict[str, Any]:
     try:
         answer = requests.get(url, timeout=current_app.config["OIDC_TIMEOUT"])
@@ -100,14 +111,7 @@ def _get_json(url: str, provider: ProviderSettings) -> dict[str, Any]:
         data = answer.json()
     except (requests.RequestException, ValueError):
         current_app.logger.warning("OIDC provider %s: %s did not answer", provider.key, url)
-        raise SignInFailed(
-            _(
-                "The sign-in service of %(organisation)s does not answer just now. Try again "
-                "in a little while.",
-                organisation=provider.label,
-            ),
-            502,
-        ) from None
+        raise _not_answering(provider) from None
     if not isinstance(data, dict):
         raise SignInFailed(_("The answer from the sign-in service could not be verified."), 502)
     return data
@@ -214,14 +218,7 @@ def _verified_claims(provider: ProviderSettings, pending: Any) -> dict[str, Any]
             timeout=current_app.config["OIDC_TIMEOUT"],
         )
     except requests.RequestException:
-        raise SignInFailed(
-            _(
-                "The sign-in service of %(organisation)s does not answer just now. Try again "
-                "in a little while.",
-                organisation=provider.label,
-            ),
-            502,
-        ) from None
+        raise _not_answering(provider) from None
     except AuthlibBaseError:
         raise SignInFailed(
             _("The sign-in has expired or was already used. Start again."),

@@ -157,3 +157,16 @@ def test_an_invited_person_without_a_password_signs_in_with_the_provider(app, cl
     assert sign_in(client, "teacher@example.org").status_code == 302
     assert signed_in(client)
     assert links(app) == [("sub-teacher", invited.id)]
+
+
+def test_a_deactivated_account_is_refused_even_when_linked(app, client, make):
+    teacher = make.user(Role.TEACHER, email="teacher@example.org")
+    assert sign_in(client, "teacher@example.org").status_code == 302
+    client.submit("/logout")
+    with app.app_context():
+        db.session.get(User, teacher.id).active = False
+        db.session.commit()
+    response = sign_in(client, "teacher@example.org")
+    assert response.status_code == 403
+    assert "Kontoen er lukket" in response.get_data(as_text=True)
+    assert not signed_in(client)

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from peeredu.accounts.identities import parse_providers
 from peeredu.accounts.passwords import (
     PRODUCTION_PARAMETERS,
     TESTING_PARAMETERS,
@@ -227,6 +228,13 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
             f"use one of {', '.join(app.config['LOCALES'])}."
         )
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    providers = app.config["OIDC_PROVIDERS"]
+    try:
+        if not isinstance(providers, list) or not all(isinstance(p, dict) for p in providers):
+            raise ValueError("PEEREDU_OIDC_PROVIDERS must be a JSON list of objects")
+        parse_providers(providers)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     if environment == "production" and weaker_than_production(
         app.config["PASSWORD_HASH_PARAMETERS"]
     ):

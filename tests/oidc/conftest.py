@@ -13,7 +13,7 @@ from tests.oidc.idp import IdentityProvider, running_provider
 
 # The test client's app is at BASE_URL http://localhost (tests/conftest.py).
 REDIRECT_BASE = "http://localhost/login/oidc/"
-KEYS = ("test", "jit", "acr")
+KEYS = ("test", "jit", "acr", "hs256")
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +30,11 @@ def oidc_settings(identity_provider: IdentityProvider) -> dict[str, Any]:
             identity_provider.settings("test"),
             identity_provider.settings("jit", label="Kommune JIT", jit=True),
             identity_provider.settings("acr", label="Region ACR", mfa_acr="urn:test:mfa"),
+            {
+                **identity_provider.settings("hs256", label="Region HS256"),
+                "client_id": "peeredu-hs256",
+                "client_secret": "peeredu-test-secret-for-hs256-signatures-32b",
+            },
             # Nothing listens on a closed port: the provider is down.
             {
                 **identity_provider.settings("down", label="Kommune Nede"),

@@ -170,3 +170,14 @@ def test_a_deactivated_account_is_refused_even_when_linked(app, client, make):
     assert response.status_code == 403
     assert "Kontoen er lukket" in response.get_data(as_text=True)
     assert not signed_in(client)
+
+
+def test_an_id_token_not_signed_with_the_providers_keys_is_refused(app, client, make):
+    # The provider signs this client's ID tokens with the client secret (HS256), not with
+    # its published keys: peeredu accepts only those.
+    make.user(Role.TEACHER, email="teacher@example.org")
+    before = counts(app)
+    response = sign_in(client, "teacher@example.org", key="hs256")
+    assert response.status_code == 400
+    assert "Svaret fra log ind-tjenesten kunne ikke bekræftes" in response.get_data(as_text=True)
+    assert counts(app) == before and not signed_in(client)

@@ -35,7 +35,17 @@ const provider = new Provider(issuer, {
       response_types: ['code'],
       grant_types: ['authorization_code'],
     },
+    // Signs its ID tokens with its secret (HS256), which peeredu does not accept.
+    {
+      client_id: 'peeredu-hs256',
+      client_secret: 'peeredu-test-secret-for-hs256-signatures-32b',
+      redirect_uris: redirectUris,
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+      id_token_signed_response_alg: 'HS256',
+    },
   ],
+  enabledJWA: { idTokenSigningAlgValues: ['RS256', 'HS256'] },
   pkce: { required: () => true },
   acrValues: ['urn:test:mfa'],
   // acr and amr in every ID token (as Entra ID sends amr), not only when asked for by name.

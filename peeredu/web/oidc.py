@@ -120,7 +120,10 @@ def _get_json(url: str, provider: ProviderSettings) -> dict[str, Any]:
 def _metadata(provider: ProviderSettings) -> dict[str, Any]:
     """The provider's discovery document, which must name the configured issuer."""
     metadata = _get_json(provider.issuer + "/.well-known/openid-configuration", provider)
-    if metadata.get("issuer") != provider.issuer:
+    endpoints = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+    if metadata.get("issuer") != provider.issuer or not all(
+        isinstance(metadata.get(name), str) for name in endpoints
+    ):
         raise SignInFailed(_("The answer from the sign-in service could not be verified."), 502)
     return metadata
 
@@ -223,8 +226,9 @@ def _verified_claims(provider: ProviderSettings, pending: Any) -> dict[str, Any]
         raise SignInFailed(
             _("The sign-in has expired or was already used. Start again."),
         ) from None
-    keys = KeySet.import_key_set(_get_json(metadata["jwks_uri"], provider))  # type: ignore[arg-type]
+    published = _get_json(metadata["jwks_uri"], provider)
     try:
+        keys = KeySet.import_key_set(published)  # type: ignore[arg-type]
         decoded = jwt.decode(token.get("id_token", ""), keys, algorithms=SIGNING_ALGORITHMS)
         jwt.JWTClaimsRegistry(
             leeway=int(current_app.config["OIDC_LEEWAY"]),
@@ -235,7 +239,7 @@ def _verified_claims(provider: ProviderSettings, pending: Any) -> dict[str, Any]
             iat={"essential": True},
             nonce={"essential": True, "value": pending["nonce"]},
         ).validate(decoded.claims)
-    except (JoseError, ValueError):
+    except (JoseError, ValueError, KeyError, TypeError):
         raise SignInFailed(
             _("The answer from the sign-in service could not be verified.")
         ) from None

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard peeredu/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install lock browser run test lint typecheck test-sqlite test-postgres i18n-extract i18n-update i18n-check clean bench bench-markdown
+.PHONY: install lock browser oidc-provider run test lint typecheck test-sqlite test-postgres i18n-extract i18n-update i18n-check clean bench bench-markdown
 
 # Exact versions with hashes from requirements.lock (the app and its test tools); the ranges
 # stay in pyproject.toml. `make lock` refreshes the lock file after a change of the ranges.
@@ -60,6 +60,14 @@ browser:
 	@[ -x /usr/bin/chromium ] || { echo "== Installing chromium for the browser tests"; \
 		$(call APT_INSTALL,chromium); }
 
+# The test OpenID Connect provider (tests/oidc/provider, panva's oidc-provider on Node), from
+# the npm registry at the versions of its package-lock.json.
+OIDC_PROVIDER_STAMP := tests/oidc/provider/node_modules/.installed-stamp
+$(OIDC_PROVIDER_STAMP): tests/oidc/provider/package.json tests/oidc/provider/package-lock.json
+	npm ci --prefix tests/oidc/provider --no-audit --no-fund --loglevel=error
+	touch $(OIDC_PROVIDER_STAMP)
+oidc-provider: $(OIDC_PROVIDER_STAMP)
+
 lint: install
 	$(BIN)/ruff check peeredu tests bench migrations
 	$(BIN)/ruff format --check peeredu tests bench migrations/env.py
@@ -67,11 +75,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test-sqlite: install browser
+test-sqlite: install browser oidc-provider
 	@echo "== Test suite on SQLite"
 	env -u PEEREDU_TEST_DATABASE_URL $(BIN)/pytest
 
-test-postgres: install browser
+test-postgres: install browser oidc-provider
 	@url="$$($(PY) tests/postgres_url.py)"; \
 	if [ -n "$$url" ]; then \
 		echo "== Test suite on PostgreSQL ($$url)"; \

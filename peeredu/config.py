@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from peeredu.accounts.identities import parse_providers
 from peeredu.accounts.passwords import (
     PRODUCTION_PARAMETERS,
     TESTING_PARAMETERS,
@@ -116,6 +117,19 @@ DEFAULTS: dict[str, Any] = {
     "TWO_FACTOR_ISSUER": "Skolen for Recovery",
     # How long the second step waits for its code after the password was accepted.
     "TWO_FACTOR_PENDING_TIMEOUT": timedelta(minutes=5),
+    # Sign-in with an organisation's identity provider (OpenID Connect), a JSON list of
+    # {"key", "label" (the organisation's name on the button), "issuer", "client_id",
+    # "client_secret", "password_login" (default true), "jit" (default false: no account is
+    # made from a sign-in alone), "mfa_acr" (optional), "email_verified_claim" (default
+    # "email_verified"; "xms_edov" for Entra ID)}. See README.md, "Sign-in with Entra ID".
+    "OIDC_PROVIDERS": [],
+    # The password form on the login page; off when every organisation signs in with its
+    # identity provider (then a provider's error page offers no password sign-in either).
+    "PASSWORD_LOGIN": True,
+    # Seconds to wait for a provider's discovery, keys and token endpoints, and the clock skew
+    # tolerated in its ID tokens' times.
+    "OIDC_TIMEOUT": 10,
+    "OIDC_LEEWAY": 60,
     # -- end of sign-in security ----------------------------------------------------------------
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
     # (werkzeug's ProxyFix); 0 trusts none, so a client cannot claim HTTPS with a header.
@@ -214,6 +228,13 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
             f"use one of {', '.join(app.config['LOCALES'])}."
         )
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    providers = app.config["OIDC_PROVIDERS"]
+    try:
+        if not isinstance(providers, list) or not all(isinstance(p, dict) for p in providers):
+            raise ValueError("PEEREDU_OIDC_PROVIDERS must be a JSON list of objects")
+        parse_providers(providers)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     if environment == "production" and weaker_than_production(
         app.config["PASSWORD_HASH_PARAMETERS"]
     ):

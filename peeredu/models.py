@@ -4,6 +4,7 @@ Alembic's env.py and the schema tests import this module.
 """
 
 from peeredu.accounts.api_tokens import ApiToken  # noqa: F401
+from peeredu.accounts.identities import ExternalIdentity  # noqa: F401
 from peeredu.accounts.models import (  # noqa: F401
     AccountToken,
     Cohort,

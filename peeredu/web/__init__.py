@@ -34,6 +34,7 @@ from peeredu.web import (
     hr,
     learn,
     my_data,
+    oidc,
     pages,
     reflect,
     review,
@@ -92,6 +93,7 @@ def build_blueprint() -> Blueprint:
         static_url_path="/static",
     )
     bp.register_blueprint(auth.build_blueprint())
+    bp.register_blueprint(oidc.build_blueprint())
     bp.register_blueprint(home.build_blueprint())
     bp.register_blueprint(learn.build_blueprint())
     bp.register_blueprint(certificates.build_blueprint())

@@ -39,6 +39,7 @@ from peeredu.web.auth_forms import (
 from peeredu.web.emails import queue_password_reset
 from peeredu.web.guards import login_required
 from peeredu.web.lifecycle import perform
+from peeredu.web.oidc import login_buttons
 from peeredu.web.redirects import safe_next
 from peeredu.web.signin import (
     LOCALE_KEY,
@@ -89,6 +90,8 @@ def _render_login(form: LoginForm, ended: str | None = None) -> str:
         form=form,
         ended=ended,
         language_form=LanguageForm(locale=session.get(LOCALE_KEY)),
+        providers=login_buttons(),
+        password_login=current_app.config["PASSWORD_LOGIN"],
     )
 
 
@@ -99,7 +102,7 @@ def login() -> str | Response:
         return redirect(url_for("peeredu.home.index"))
     form = LoginForm()
     ended = session.pop(SESSION_ENDED, None) if request.method == "GET" else None
-    if form.validate_on_submit():
+    if current_app.config["PASSWORD_LOGIN"] and form.validate_on_submit():
         now = current_time()
 
         def check(session: Session) -> tuple[User | None, bool]:

@@ -42,6 +42,9 @@ SESSION_ENDED = "peeredu_session_ended"
 PENDING_TWO_FACTOR = "peeredu_two_factor_pending"
 # Set on ``g`` once this request's user is resolved (or given up on, in an outage).
 _RESOLVED = "_peeredu_user_resolved"
+# Set by an OIDC sign-in whose provider asserted more than one factor (web.oidc): such a
+# session is not sent to set up two-step sign-in.
+MFA_BY_PROVIDER = "peeredu_mfa_by_provider"
 # What a user who must set up two-step sign-in may still reach before doing so.
 ENROLMENT_ENDPOINTS = frozenset(
     {
@@ -154,6 +157,7 @@ def session_rules() -> Response | None:
     if (
         request.endpoint not in ENROLMENT_ENDPOINTS
         and two_factor_required(current_user)
+        and not session.get(MFA_BY_PROVIDER)
         and not twofactor.is_enabled(db.session, current_user)
     ):
         return redirect(url_for("peeredu.auth.two_factor_setup"))

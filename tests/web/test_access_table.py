@@ -495,6 +495,19 @@ TABLE: tuple[Route, ...] = (
         "peeredu.auth.sign_out_everywhere",
         post=only(*SIGNED_IN, ok=ALLOWED),
     ),
+    # No identity provider is configured here: an unknown key is not found (see tests/oidc).
+    Route(
+        "/login/oidc/<key>",
+        "peeredu.oidc.start",
+        fill=lambda w: {"key": "none"},
+        get=everyone(NOT_FOUND),
+    ),
+    Route(
+        "/login/oidc/<key>/callback",
+        "peeredu.oidc.callback",
+        fill=lambda w: {"key": "none"},
+        get=everyone(NOT_FOUND),
+    ),
     Route("/language", "peeredu.auth.set_language", post=everyone(ALLOWED)),
     Route(
         "/password/forgot", "peeredu.auth.forgot_password", get=everyone(OK), post=everyone(ALLOWED)

@@ -95,6 +95,9 @@ NOT_PAGES: dict[str, str] = {
     "peeredu.hr.participants_xlsx": "an XLSX download",
     "peeredu.teach.cohort_csv": "a CSV download",
     "peeredu.my_data.download": "a ZIP download",
+    "peeredu.oidc.start": "redirects to the identity provider",
+    "peeredu.oidc.callback": "redirects after sign-in; its error page is checked with axe in "
+    "tests/browser/test_oidc.py, with a provider configured",
 }
 
 SIGNED_IN = (LEARNER, CERTIFIED, TEACHER, HR, ADMIN)

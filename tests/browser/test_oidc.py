@@ -12,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from peeredu.accounts.models import Role
-from tests.browser.steps import say
+from tests.browser.steps import assert_accessible, say
 from tests.oidc.idp import PASSWORD, IdentityProvider, running_provider
 
 
@@ -45,3 +45,19 @@ def test_a_teacher_signs_in_through_the_providers_login_page(
     expect(page).to_have_url(live_server + "/")
     expect(page.get_by_role("button", name=say(app, "Sign out")).first).to_be_visible()
     expect(page.get_by_text("Tove Lærer").first).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_provider_buttons_and_the_error_page_pass_axe(
+    app: Flask, page: Page, live_server: str, width: int
+) -> None:
+    """The pages of the OIDC sign-in that peeredu draws (the start and the callback only
+    redirect when all goes well): the login page with a provider's button, and the page that
+    says what went wrong (here: a callback whose state was never issued)."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/login")
+    expect(page.get_by_role("link", name="Log ind med Region Test")).to_be_visible()
+    assert_accessible(page, f"login with a provider at {width} px")
+    page.goto("/login/oidc/region/callback?state=forged&code=forged")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page, f"the OIDC error page at {width} px")

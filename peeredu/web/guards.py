@@ -14,13 +14,11 @@ from werkzeug.wrappers import Response
 
 from peeredu import audit
 from peeredu.accounts.permissions import Visitor
-from peeredu.db import Base
-from peeredu.extensions import db, login_manager
+from peeredu.extensions import login_manager
 from peeredu.web.lifecycle import record_refusal_apart
 
 log = logging.getLogger(__name__)
 
-ModelT = TypeVar("ModelT", bound=Base)
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 # URL parts that are secrets or free text, not object references: not copied into the log.
 UNLOGGED_ARGS = frozenset({"token", "code", "path"})
@@ -57,13 +55,6 @@ def login_required(view: ViewT) -> ViewT:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
-
-
-def get_or_404(model: type[ModelT], object_id: int) -> ModelT:
-    found = db.session.get(model, object_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def record_refusal() -> None:

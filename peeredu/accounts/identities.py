@@ -9,7 +9,6 @@ one link (the second finds the first's).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +23,7 @@ from peeredu.accounts.models import Role, User
 from peeredu.accounts.passwords import hash_password
 from peeredu.db import Base, utcnow
 from peeredu.errors import N_, DomainError
+from peeredu.tokens import new_token
 
 
 class ExternalIdentity(Base):
@@ -149,7 +149,7 @@ def link_or_find(
     if user.password_hash is None:
         # An invited account signed in by its provider is taken up (a user without a password
         # cannot sign in at all): an unguessable password, which "forgot password" replaces.
-        user.password_hash = hash_password(secrets.token_urlsafe(32))
+        user.password_hash = hash_password(new_token())
     return _link(session, user, issuer=issuer, subject=subject, now=now)
 
 

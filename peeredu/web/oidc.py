@@ -45,6 +45,7 @@ from peeredu.accounts.identities import ProviderSettings
 from peeredu.accounts.models import User
 from peeredu.errors import DomainError
 from peeredu.extensions import current_time, limiter
+from peeredu.tokens import new_token
 from peeredu.web.forms import domain_message
 from peeredu.web.lifecycle import record_apart
 from peeredu.web.redirects import safe_next
@@ -149,9 +150,9 @@ def start(key: str) -> str | Response | tuple[str, int]:
         return _failed(provider, failed)
     pending = {
         "key": key,
-        "state": secrets.token_urlsafe(32),
-        "nonce": secrets.token_urlsafe(32),
-        "verifier": secrets.token_urlsafe(48),
+        "state": new_token(),
+        "nonce": new_token(),
+        "verifier": new_token(48),
         "next": safe_next(request.args.get("next"), url_for("peeredu.home.index")),
     }
     session[PENDING_OIDC] = pending

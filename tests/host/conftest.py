@@ -22,8 +22,8 @@ from peeredu.config import OVERRIDES_BY_ENVIRONMENT
 from peeredu.extensions import Database
 from peeredu.models import metadata
 from tests.conftest import Client, Mailbox, _sqlite_file, app_config
+from tests.host.mounting import PREFIX
 
-PREFIX = "/kursus"
 HOST_USER_ID = "host-42"
 HOST_TEMPLATES = Path(__file__).parent / "templates"
 

@@ -7,6 +7,7 @@ from peeredu.accounts.api_tokens import ApiToken  # noqa: F401
 from peeredu.accounts.identities import ExternalIdentity  # noqa: F401
 from peeredu.accounts.models import (  # noqa: F401
     AccountToken,
+    CalendarFeed,
     Cohort,
     Enrolment,
     Organisation,

@@ -224,3 +224,20 @@ class AccountToken(Base):
 
     def is_usable(self, now: datetime) -> bool:
         return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class CalendarFeed(Base):
+    """A learner's secret calendar subscription: one per user, read without a session.
+
+    Only a hash of the token is stored. Revoking deletes the row; a new feed gets a new token.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, and_, case, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -50,6 +50,11 @@ class ClassDay(Base):
     # A cancelled day stays visible (with its reason) but no longer counts as planned.
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Local (Europe/Copenhagen) times of day, when known; shown and put in calendars.
+    starts_at: Mapped[time | None]
+    ends_at: Mapped[time | None]
+    # Why the day was moved from another date, shown to learners; empty when never moved.
+    move_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     @property
     def cancelled(self) -> bool:

@@ -73,6 +73,8 @@ class Reflection(Base):
     # When the texts (draft, every version, the feedback) were deleted, by the learner or by
     # retention (see privacy.erase); the rows stay so that decisions and dates do.
     texts_deleted_at: Mapped[datetime | None]
+    # When the learner last opened the released feedback; feedback released after it is new.
+    feedback_seen_at: Mapped[datetime | None]
 
     enrolment: Mapped[Enrolment] = relationship()
     versions: Mapped[list[ReflectionVersion]] = relationship(

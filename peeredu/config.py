@@ -19,6 +19,7 @@ from peeredu.accounts.passwords import (
     TESTING_PARAMETERS,
     weaker_than_production,
 )
+from peeredu.certification.pdf import LogoError, check_logo
 
 ENVIRONMENTS = ("production", "development", "testing")
 DEV_SECRET_KEY = "peeredu-development-only-not-secret"
@@ -154,6 +155,14 @@ DEFAULTS: dict[str, Any] = {
     # "full", "partial" or "none": compliance with WCAG 2.1 AA, as last assessed.
     "ACCESSIBILITY_STATUS": "partial",
     "ACCESSIBILITY_KNOWN_ISSUES": None,
+    # -- The certificate PDF (also named: OPERATOR_NAME, or "Skolen for Recovery" unset) -------
+    # The operator's logo at the top: a PNG or SVG file, absolute or relative to the instance
+    # folder; checked when the app starts. Unset, the certificate shows the name only.
+    "OPERATOR_LOGO": None,
+    # Under the signature line: who signs, and their title, either one text or one per
+    # language ({"da": "Forstander", "en": "Head of school"}). Unset, the operator's name.
+    "CERTIFICATE_SIGNATORY_NAME": None,
+    "CERTIFICATE_SIGNATORY_TITLE": None,
 }
 
 OVERRIDES_BY_ENVIRONMENT: dict[str, dict[str, Any]] = {
@@ -194,6 +203,7 @@ TEXT_SETTINGS = frozenset(
     {key for key, value in DEFAULTS.items() if isinstance(value, str)}
     | {"SECRET_KEY", "DATABASE_URL", "MAIL_USERNAME", "MAIL_PASSWORD"}
     | set(OPERATOR_KEYS)
+    | {"OPERATOR_LOGO", "CERTIFICATE_SIGNATORY_NAME"}
 )
 
 
@@ -235,12 +245,38 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         parse_providers(providers)
     except ValueError as error:
         raise ConfigError(str(error)) from None
+    _check_certificate_settings(app)
     if environment == "production" and weaker_than_production(
         app.config["PASSWORD_HASH_PARAMETERS"]
     ):
         raise ConfigError(
             "PEEREDU_PASSWORD_HASH_PARAMETERS is below OWASP's minimum for argon2id "
             f"({PRODUCTION_PARAMETERS}); raise it or leave it unset."
+        )
+
+
+def _check_certificate_settings(app: Flask) -> None:
+    """The logo must be there and drawable now, not fail the first certificate downloaded."""
+    logo = app.config["OPERATOR_LOGO"]
+    if logo:
+        path = Path(app.instance_path, logo)  # an absolute path stays as it is
+        try:
+            check_logo(path)
+        except LogoError as error:
+            raise ConfigError(
+                f"PEEREDU_OPERATOR_LOGO: {error}; give the path of a PNG or SVG file "
+                "(absolute, or relative to the instance folder), or leave it unset."
+            ) from None
+        app.config["OPERATOR_LOGO"] = str(path)
+    title = app.config["CERTIFICATE_SIGNATORY_TITLE"]
+    if not (
+        title is None
+        or isinstance(title, str)
+        or (isinstance(title, dict) and all(isinstance(v, str) for v in title.values()))
+    ):
+        raise ConfigError(
+            "PEEREDU_CERTIFICATE_SIGNATORY_TITLE must be a text or a JSON object of texts by "
+            'language, e.g. {"da": "Forstander", "en": "Head of school"}.'
         )
 
 

@@ -26,7 +26,7 @@ from peeredu.certification import codes
 from peeredu.certification.eligibility import Eligibility, eligibility
 from peeredu.certification.models import Certificate
 from peeredu.curriculum import records
-from peeredu.curriculum.content import Curriculum
+from peeredu.curriculum.content import Curriculum, LearningModule
 from peeredu.db import local_date
 from peeredu.errors import N_, DomainError
 
@@ -64,6 +64,18 @@ def certificate_with_holder(session: Session, certificate_id: int) -> Certificat
         .where(Certificate.id == certificate_id)
         .options(joinedload(Certificate.enrolment).joinedload(Enrolment.user))
     )
+
+
+def completed_modules(
+    session: Session, curriculum: Curriculum, enrolment_id: int
+) -> list[LearningModule]:
+    """The modules the enrolment completed, in course order (one query; for the PDF).
+
+    Read at the time of printing, not copied at issue: completions are kept when an account
+    is anonymised, and a module no longer in the course is left out."""
+    completed = records.completions_by_enrolment(session, [enrolment_id])[enrolment_id]
+    found = [m for slug in completed if (m := curriculum.module(slug)) is not None]
+    return sorted(found, key=lambda m: m.order)
 
 
 def certificates_by_enrolment(

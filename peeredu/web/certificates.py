@@ -6,7 +6,8 @@ issue date: nothing else can be learned from a code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -118,8 +119,9 @@ def certificate_pdf(certificate_id: int) -> BaseResponse:
     language = request.args.get("lang", "")
     if language not in current_app.config["LOCALES"]:
         language = certificate.enrolment.user.locale
+    modules = services.completed_modules(db.session, current_curriculum(), certificate.enrolment_id)
     with force_locale(language):
-        document = pdf.render(certificate_text(certificate, language))
+        document = pdf.render(certificate_text(certificate, [m.title for m in modules], language))
     filename = f"kursusbevis-{certificate.code}.pdf"
     return Response(
         document,
@@ -128,30 +130,62 @@ def certificate_pdf(certificate_id: int) -> BaseResponse:
     )
 
 
-def certificate_text(certificate: Certificate, language: str) -> pdf.CertificateText:
+# What the certificate calls its issuer when OPERATOR_NAME is not set.
+DEFAULT_OPERATOR = "Skolen for Recovery"
+
+
+def _in_language(value: str | dict[str, str] | None, language: str) -> str:
+    """A setting given as one text, or as texts by language (falling back to the default's)."""
+    if isinstance(value, dict):
+        return value.get(language) or value.get(current_app.config["DEFAULT_LOCALE"]) or ""
+    return value or ""
+
+
+def certificate_text(
+    certificate: Certificate, modules: Sequence[str], language: str
+) -> pdf.CertificateText:
     """What the PDF says, in the current locale (forced by the caller)."""
+    config = current_app.config
+    operator = config["OPERATOR_NAME"] or DEFAULT_OPERATOR
     period = (
         f"{format_date(certificate.cohort_start, 'long')} – "
         f"{format_date(certificate.cohort_end, 'long')}"
     )
     hours = f"{certificate.hours:g}"
+    signatory = [
+        line
+        for line in (
+            config["CERTIFICATE_SIGNATORY_NAME"] or "",
+            _in_language(config["CERTIFICATE_SIGNATORY_TITLE"], language),
+        )
+        if line
+    ]
+    heading = _("Course certificate")
     return pdf.CertificateText(
-        heading=_("Course certificate"),
-        school="Skolen for Recovery",
+        language=language,
+        title=f"{heading} – {certificate.participant_name}",
+        operator=operator,
+        logo=Path(config["OPERATOR_LOGO"]) if config["OPERATOR_LOGO"] else None,
+        logo_alt=_("Logo of %(operator)s", operator=operator),
+        heading=heading,
         name=certificate.participant_name,
         statement=_("has completed %(course)s", course=certificate.course_title),
         facts=[
-            (_("Course"), certificate.course_title),
             (_("Track"), label(certificate.track)),
-            (_("Hours"), _("%(hours)s hours", hours=hours)),
-            (_("Cohort"), f"{certificate.cohort_name}, {period}"),
-            (_("Issued"), format_date(certificate.issued_at, "long")),
+            (_("Duration"), _("%(hours)s hours", hours=hours)),
+            (_("Period"), period),
+            (_("Cohort"), certificate.cohort_name),
         ],
+        modules_heading=_("Completed modules"),
+        modules=modules,
+        issued_label=_("Issued"),
+        issued=format_date(certificate.issued_at, "long"),
+        signatory=signatory or [operator],
         code_label=_("Verification code"),
         code=codes.display(certificate.code),
         verify_hint=_("Anyone can check this certificate at"),
         verify_url=absolute_url("peeredu.certificates.verify_code", code=certificate.code),
-        language=language,
+        qr_alt=_("QR code with the address where the certificate can be checked"),
     )
 
 

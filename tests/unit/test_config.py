@@ -202,3 +202,56 @@ def test_a_default_locale_without_a_translation_is_refused(
     with pytest.raises(ConfigError, match="PEEREDU_DEFAULT_LOCALE") as raised:
         create_app()
     assert "da, en" in str(raised.value)
+
+
+# -- The certificate's logo and signatory ---------------------------------------------------
+
+LOGO = Path(__file__).parent.parent / "web" / "files" / "operator-logo.png"
+
+
+def test_a_missing_logo_stops_the_start_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PEEREDU_SECRET_KEY", KEY)
+    monkeypatch.setenv("PEEREDU_OPERATOR_LOGO", str(tmp_path / "logo.png"))
+
+    with pytest.raises(ConfigError, match="PEEREDU_OPERATOR_LOGO") as raised:
+        create_app()
+    assert f"no file at {tmp_path / 'logo.png'}" in str(raised.value)
+
+
+def test_a_logo_that_is_no_image_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "logo.png").write_text("not a picture")
+    monkeypatch.setenv("PEEREDU_SECRET_KEY", KEY)
+    monkeypatch.setenv("PEEREDU_OPERATOR_LOGO", str(tmp_path / "logo.png"))
+
+    with pytest.raises(ConfigError, match="PEEREDU_OPERATOR_LOGO") as raised:
+        create_app()
+    assert "neither a PNG nor an SVG" in str(raised.value)
+
+
+def test_a_logo_is_found_in_the_instance_folder(
+    monkeypatch: pytest.MonkeyPatch, instance: Path
+) -> None:
+    instance.mkdir(parents=True, exist_ok=True)
+    (instance / "logo.png").write_bytes(LOGO.read_bytes())
+    monkeypatch.setenv("PEEREDU_SECRET_KEY", KEY)
+    monkeypatch.setenv("PEEREDU_OPERATOR_LOGO", "logo.png")
+
+    assert create_app().config["OPERATOR_LOGO"] == str(instance / "logo.png")
+
+
+def test_a_signatory_title_is_a_text_or_texts_by_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PEEREDU_SECRET_KEY", KEY)
+    monkeypatch.setenv("PEEREDU_CERTIFICATE_SIGNATORY_TITLE", '{"da": "Forstander"}')
+    assert create_app().config["CERTIFICATE_SIGNATORY_TITLE"] == {"da": "Forstander"}
+    monkeypatch.setenv("PEEREDU_CERTIFICATE_SIGNATORY_TITLE", "Forstander")
+    assert create_app().config["CERTIFICATE_SIGNATORY_TITLE"] == "Forstander"
+
+    monkeypatch.setenv("PEEREDU_CERTIFICATE_SIGNATORY_TITLE", "[1, 2]")
+    with pytest.raises(ConfigError, match="PEEREDU_CERTIFICATE_SIGNATORY_TITLE"):
+        create_app()

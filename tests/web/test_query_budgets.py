@@ -42,6 +42,8 @@ TODAY = date(2026, 11, 23)
 # when the test was written. Raise one only with a reason.
 # Attendance over the planned course costs one grouped query more than counting the registered
 # days did (the planned and held days of each cohort, and any exception): +1 where it is shown.
+# The certificate lists the modules completed, read from the completions (kept when an account
+# is anonymised) rather than copied onto the certificate, which would need a migration: +1.
 BUDGETS = {
     "learner start page": 11,
     "module page": 6,
@@ -51,7 +53,7 @@ BUDGETS = {
     "cohort matrix": 11,
     "HR participant list": 9,
     "HR CSV export": 8,
-    "certificate PDF": 4,
+    "certificate PDF": 5,
     "public verification": 1,
     "API list": 8,
 }

@@ -209,7 +209,7 @@ def _frame(pdf: FPDF) -> None:
 
 
 def _header(pdf: FPDF, text: CertificateText) -> None:
-    top = 30.0
+    top = 36.0
     if text.logo is not None:
         top = 22.0
         box_w, box_h = LOGO_BOX

@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from peeredu.accounts.models import Cohort, Role, Track
+from peeredu.accounts.models import Cohort, Enrolment, EnrolmentStatus, Role, Track
 from peeredu.audit import AuditEvent
 from peeredu.curriculum import attendance
 from peeredu.curriculum.records import AttendanceStatus, ClassDay
@@ -74,7 +74,7 @@ def subscribe(client) -> str:
 def events(response) -> dict[str, object]:
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
-    assert "private" in response.headers["Cache-Control"]
+    assert "private" in response.headers.get("Cache-Control", "")
     calendar = Calendar.from_ical(response.get_data())
     found = {str(event["UID"]): event for event in calendar.walk("VEVENT")}
     assert len(found) == len(calendar.walk("VEVENT")), "UIDs are unique"
@@ -204,3 +204,15 @@ def test_the_calendar_page_shows_the_days_own_attendance_and_deadlines(app, clie
     assert len(re.findall(r'<li class="card calendar-deadline', page)) == deadline_count(app)
     # Another learner's calendar is not found.
     assert client.get(f"/learn/{other.id}/calendar").status_code == 404
+
+
+def test_only_active_enrolments_are_in_the_feed(app, client, make_client, course):
+    enrolment, *_ = course
+    client.login(MARIA, PASSWORD)
+    feed = subscribe(client)
+    calendar_app = make_client()
+    assert len(events(calendar_app.get(feed))) > 16
+    with app.app_context():
+        db.session.get(Enrolment, enrolment.id).status = EnrolmentStatus.PAUSED
+        db.session.commit()
+    assert events(calendar_app.get(feed)) == {}

@@ -196,11 +196,13 @@ def test_the_calendar_page_shows_the_days_own_attendance_and_deadlines(app, clie
         db.session.commit()
     client.login(MARIA, PASSWORD)
     page = client.get(f"/learn/{enrolment.id}/calendar").get_data(as_text=True)
-    cards = re.findall(r'<li class="card calendar-day.*?</li>', page, re.S)
+    cards = re.findall(r'<li id="day-\d+" class="card calendar-day.*?</li>', page, re.S)
     assert len(cards) == 16
     assert "mandag den 1. februar 2027" in cards[0] and "Fraværende med afbud" in cards[0]
     assert "Ikke registreret endnu" in cards[1] and "(i dag)" in cards[1]
     assert "Kommende" in cards[2]
+    # The next day is one tap away: 3 February is today, a held day still to come.
+    assert f'href="#day-{days[1]}">Næste undervisningsdag: 3. februar 2027' in page
     assert len(re.findall(r'<li class="card calendar-deadline', page)) == deadline_count(app)
     # Another learner's calendar is not found.
     assert client.get(f"/learn/{other.id}/calendar").status_code == 404

@@ -132,7 +132,7 @@ def move_class_day(
             field="date",
         )
     detail = f"from={day.date.isoformat()} to={new_date.isoformat()} reason={reason}"
-    day.date = new_date
+    day.date, day.move_reason = new_date, reason
     _day_changed(session, curriculum, day, "class_day.move", detail, actor_id=actor_id, now=now)
 
 

@@ -29,6 +29,7 @@ from peeredu.web import (
     api_tokens,
     audit_log,
     auth,
+    calendar,
     certificates,
     home,
     hr,
@@ -96,6 +97,7 @@ def build_blueprint() -> Blueprint:
     bp.register_blueprint(oidc.build_blueprint())
     bp.register_blueprint(home.build_blueprint())
     bp.register_blueprint(learn.build_blueprint())
+    bp.register_blueprint(calendar.build_blueprint())
     bp.register_blueprint(certificates.build_blueprint())
     bp.register_blueprint(reflect.build_blueprint())
     bp.register_blueprint(review.build_blueprint(), url_prefix="/teach")

@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from peeredu.accounts import authentication, invitations, twofactor
+from peeredu.accounts import authentication, calendar_feeds, invitations, twofactor
 from peeredu.accounts import users as user_service
 from peeredu.accounts.models import TokenPurpose, User
 from peeredu.extensions import current_time, db, limiter
@@ -282,6 +282,7 @@ def account() -> str | Response:
         form=form,
         language_form=LanguageForm(locale=user.locale),
         two_factor_on=twofactor.is_enabled(db.session, user),
+        calendar_feed=calendar_feeds.feed_of(db.session, user.id),
     )
 
 

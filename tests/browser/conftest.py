@@ -43,7 +43,7 @@ WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
 
 
 # The test files that run mounted in a host app as well as standalone.
-MOUNTED_TOO = {"test_journeys.py"}
+MOUNTED_TOO = {"test_journeys.py", "test_calendar.py"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

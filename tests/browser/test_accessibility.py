@@ -43,6 +43,7 @@ ANYONE = "anyone"
 PAGES: dict[str, str] = {
     "peeredu.home.index": LEARNER,
     "peeredu.learn.module": LEARNER,
+    "peeredu.calendar.page": LEARNER,
     "peeredu.reflect.assignment": LEARNER,
     "peeredu.reflect.log": LEARNER,
     "peeredu.auth.account": LEARNER,
@@ -91,6 +92,7 @@ NOT_PAGES: dict[str, str] = {
     "peeredu.api.certificates": "JSON API",
     "peeredu.reflect.fresh_csrf_token": "JSON for the autosave script",
     "peeredu.certificates.pdf": "a PDF download",
+    "peeredu.calendar.feed": "an iCalendar file for calendar apps (tests/web/test_calendar.py)",
     "peeredu.hr.participants_csv": "a CSV download",
     "peeredu.hr.participants_xlsx": "an XLSX download",
     "peeredu.teach.cohort_csv": "a CSV download",

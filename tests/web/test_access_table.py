@@ -573,6 +573,21 @@ TABLE: tuple[Route, ...] = (
         fill=lambda w: {"enrolment_id": w.l1, "entry_id": w.note_id},
         post=OWNER_POST,
     ),
+    Route(
+        "/learn/<int:enrolment_id>/calendar",
+        "peeredu.calendar.page",
+        fill=lambda w: {"enrolment_id": w.l1},
+        get=OWNER,
+    ),
+    # The feed's secret is the only key (no session); a made-up one is not found for anyone.
+    Route(
+        "/calendar/<token>.ics",
+        "peeredu.calendar.feed",
+        fill=lambda w: {"token": "no-such-feed"},
+        get=everyone(NOT_FOUND),
+    ),
+    Route("/account/calendar", "peeredu.calendar.subscribe", post=only(*SIGNED_IN, ok=ALLOWED)),
+    Route("/account/calendar/revoke", "peeredu.calendar.revoke", post=only(*SIGNED_IN, ok=ALLOWED)),
     # -- My data: acts on the signed-in person only; no URL names anyone -----------------------
     Route("/my-data/", "peeredu.my_data.index", get=EVERYONE_SIGNED_IN),
     Route("/my-data/export.zip", "peeredu.my_data.download", get=EVERYONE_SIGNED_IN),

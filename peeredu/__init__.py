@@ -29,7 +29,7 @@ from peeredu.extensions import (
     login_manager,
     mailer,
 )
-from peeredu.web import build_blueprint
+from peeredu.web import answer_unrouted, build_blueprint
 from peeredu.web.compiled_templates import COMPILED_TEMPLATES
 from peeredu.web.i18n import choose_on_own_pages, select_locale
 
@@ -78,6 +78,8 @@ class PeerEdu:
         login_manager.login_view = "peeredu.auth.login"
         login_manager.login_message = None  # the login page says why on its own
         app.register_blueprint(build_blueprint(), url_prefix=url_prefix or None)
+        # A URL under the prefix that matches no route gets peeredu's page, not the host's.
+        app.before_request(answer_unrouted(url_prefix))
         register_commands(app)
         app.extensions["peeredu"] = self
 

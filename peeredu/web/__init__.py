@@ -6,20 +6,24 @@ call one service, commit, and render or redirect.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
     format_percent,
     format_time,
+    format_timedelta,
     get_locale,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from peeredu.accounts import permissions
 from peeredu.extensions import check_csrf
@@ -42,8 +46,8 @@ from peeredu.web import (
     signin,
     teach,
 )
-from peeredu.web.guards import record_refusal
-from peeredu.web.i18n import use_own_domain
+from peeredu.web.guards import record_refusal, seconds_to_wait
+from peeredu.web.i18n import claim_request, use_own_domain
 from peeredu.web.labels import STATUS_ICONS, label
 from peeredu.web.numbers import refuse_impossible_ids
 from peeredu.web.outage import (
@@ -179,10 +183,10 @@ def _too_large(_error: Exception) -> tuple[str | Response, int]:
             kilobytes=kilobytes,
         )
         return jsonify(message=message), 413
-    return render_template("peeredu/layout/error.html", code=413, limit_kilobytes=kilobytes), 413
+    return _render_error(413, limit_kilobytes=kilobytes), 413
 
 
-def _error_page(error: Exception) -> tuple[str | Response, int]:
+def _error_page(error: Exception) -> Response:
     code = getattr(error, "code", 500) or 500
     if code >= 500:
         # The failure may be the database's: the page must not need it (see web.outage).
@@ -191,6 +195,52 @@ def _error_page(error: Exception) -> tuple[str | Response, int]:
         user_if_database_answers()
     if code == 404:
         record_refusal()
+    wait = seconds_to_wait() if code == 429 else None
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(message=str(JSON_ERRORS.get(code, JSON_ERROR_DEFAULT))), code
-    return render_template("peeredu/layout/error.html", code=code), code
+        response = jsonify(message=str(JSON_ERRORS.get(code, JSON_ERROR_DEFAULT)))
+    else:
+        response = current_app.make_response(_render_error(code, wait=wait))
+    response.status_code = code
+    if wait is not None:
+        response.headers["Retry-After"] = str(wait)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _render_error(code: int, *, wait: int | None = None, **context: object) -> str:
+    """The error page in peeredu's layout; its globals given outright, as a request that
+    matched no route has no blueprint whose context processor would add them."""
+    waiting = format_timedelta(timedelta(seconds=wait), add_direction=False) if wait else None
+    return render_template(
+        "peeredu/layout/error.html", code=code, wait=waiting, **context, **_template_globals()
+    )
+
+
+def answer_unrouted(url_prefix: str) -> Callable[[], Response | None]:
+    """An app-level ``before_request``: peeredu's 404/405 page for its URLs that match no route.
+
+    Flask routes a URL before it knows a blueprint, so a URL under the prefix that matches
+    no rule (or not with this method) never reaches the blueprint's error handlers. The
+    routing error waits in ``request.routing_exception`` until dispatch; answering it here,
+    before dispatch, leaves the host's error handlers untouched: the host's URLs (anything
+    outside the prefix) get whatever the host answers, standalone every URL is peeredu's.
+    """
+    prefix = url_prefix.rstrip("/")
+
+    def answer() -> Response | None:
+        error = request.routing_exception
+        if not isinstance(error, NotFound | MethodNotAllowed):
+            return None  # routed, or a redirect to the URL with its slash
+        path = request.path
+        if prefix and path != prefix and not path.startswith(prefix + "/"):
+            return None
+        if not prefix and not current_app.extensions.get("peeredu.standalone"):
+            return None  # mounted at the root: an unknown URL may be the host's
+        claim_request()
+        if (request.script_root + path).startswith(url_for("peeredu.api.unknown")):
+            # A method that no route of the API takes: JSON all the same.
+            return _security_headers(current_app.make_response(api.http_error(error)))
+        return _security_headers(_error_page(error))
+
+    return answer

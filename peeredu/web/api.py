@@ -9,8 +9,6 @@ export do. Errors under /api are JSON, never the HTML error pages.
 
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
@@ -25,6 +23,7 @@ from peeredu.extensions import csrf, current_time, db, limiter
 from peeredu.tokens import digest
 from peeredu.web import api_json, api_query, hr_scope, openapi
 from peeredu.web.api_query import ApiError, Query
+from peeredu.web.guards import seconds_to_wait
 from peeredu.web.lifecycle import record_apart
 from peeredu.web.openapi import CERTIFICATE_STATUSES
 
@@ -89,8 +88,8 @@ def build_blueprint() -> Blueprint:
     # By status code as well: the parent blueprint's HTML pages are registered by code, and
     # Flask prefers a handler for the code over one for the exception class.
     for code in ERROR_CODES:
-        bp.register_error_handler(code, _http_error)
-    bp.register_error_handler(HTTPException, _http_error)
+        bp.register_error_handler(code, http_error)
+    bp.register_error_handler(HTTPException, http_error)
     return bp
 
 
@@ -135,15 +134,14 @@ def _api_error(error: ApiError) -> ResponseReturnValue:
     return response, status
 
 
-def _http_error(error: HTTPException) -> ResponseReturnValue:
+def http_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     message = error.description or ""
     wait = None
     if code == 500:
         message = "Something went wrong on our side."
     elif code == 429:
-        limit = limiter.current_limit
-        wait = max(1, limit.reset_at - int(time.time())) if limit is not None else 60
+        wait = seconds_to_wait()
         message = f"Too many requests (at most {message} per token); try again in {wait} seconds."
     response, status = _error_response(code, ERROR_CODES.get(code, "error"), message)
     if code == 405:

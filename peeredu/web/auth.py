@@ -6,8 +6,6 @@ set-up of two-step sign-in in web.two_factor; their pages belong to this bluepri
 
 from __future__ import annotations
 
-import time
-
 from flask import (
     Blueprint,
     current_app,
@@ -37,7 +35,7 @@ from peeredu.web.auth_forms import (
     TwoFactorCodeForm,
 )
 from peeredu.web.emails import queue_password_reset
-from peeredu.web.guards import login_required
+from peeredu.web.guards import login_required, seconds_to_wait
 from peeredu.web.lifecycle import perform
 from peeredu.web.oidc import login_buttons
 from peeredu.web.redirects import safe_next
@@ -140,8 +138,7 @@ def login() -> str | Response:
 
 
 def _too_many_attempts(error: Exception) -> tuple[str, int, dict[str, str]]:
-    limit = limiter.current_limit
-    wait = max(1, limit.reset_at - int(time.time())) if limit is not None else 60
+    wait = seconds_to_wait()
     headers = {"Retry-After": str(wait)}
     message = _(
         "Too many sign-in attempts from your network. Wait a minute, then try again.",

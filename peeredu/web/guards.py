@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from peeredu import audit
 from peeredu.accounts.permissions import Visitor
-from peeredu.extensions import login_manager
+from peeredu.extensions import limiter, login_manager
 from peeredu.web.lifecycle import record_refusal_apart
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,12 @@ def login_required(view: ViewT) -> ViewT:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def seconds_to_wait() -> int:
+    """Until the rate limit this request ran into lets the next one through (Retry-After)."""
+    limit = limiter.current_limit
+    return max(1, limit.reset_at - int(time.time())) if limit is not None else 60
 
 
 def record_refusal() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import BabelConfiguration, Domain, get_domain
 from flask_login import current_user
 
@@ -22,6 +22,8 @@ from peeredu.web.signin import LOCALE_KEY, resolve_user
 
 DOMAIN = Domain(translation_directories=[str(TRANSLATIONS_DIR)], domain="messages")
 gettext = DOMAIN.gettext
+# Set on a request under peeredu's prefix that matched none of its routes (web.answer_unrouted).
+_CLAIMED = "peeredu_claimed_request"
 
 
 def select_locale() -> str:
@@ -35,9 +37,17 @@ def select_locale() -> str:
 
 
 def on_own_page() -> bool:
-    return (
-        has_request_context() and bool(request.blueprints) and request.blueprints[-1] == "peeredu"
+    if not has_request_context():
+        return False
+    return (bool(request.blueprints) and request.blueprints[-1] == "peeredu") or g.get(
+        _CLAIMED, False
     )
+
+
+def claim_request() -> None:
+    """This request is peeredu's though it has no blueprint: its language and catalog."""
+    setattr(g, _CLAIMED, True)
+    DOMAIN.as_default()
 
 
 def choose_on_own_pages(babel: BabelConfiguration) -> None:

@@ -102,6 +102,13 @@ NOT_PAGES: dict[str, str] = {
     "tests/browser/test_oidc.py, with a provider configured",
 }
 
+# Error pages match no endpoint: checked by URL, signed out and (with the menu) signed in.
+ERROR_PAGES: dict[str, str] = {
+    "/no-such-page": "404: a URL that matches no route",
+    "/teach/no/such/page": "404 deeper down",
+    "/logout": "405: a URL that takes only POST, opened as a link",
+}
+
 SIGNED_IN = (LEARNER, CERTIFIED, TEACHER, HR, ADMIN)
 DOWNLOADS = (".pdf", ".csv", ".xlsx", ".json", ".zip")
 
@@ -161,7 +168,7 @@ def special_pages(app: Flask) -> list[str]:
         "/verify",
         f"/verify/{code}",
         "/verify/0000-0000-0000-0",
-        "/no-such-page",  # the error page
+        *ERROR_PAGES,
     ]
 
 
@@ -259,6 +266,9 @@ def test_every_page_passes_axe_in_both_languages_and_widths(
         context.clear_cookies()
         sign_in(page, app, who, demo.DEMO_PASSWORD)  # the login page is Danish again
         checker.walk(who, "/")
+        if who == LEARNER:
+            for path in ERROR_PAGES:
+                checker.check(path, who)
         if who == ADMIN:
             # The invitation form sent empty: every error shown and tied to its field.
             page.goto("/admin/users/invite")

@@ -61,6 +61,11 @@ class PeerEdu:
         curriculum, assignments = load_content(
             Path(app.config["CURRICULUM_DIR"]), Path(app.config["ASSESSMENTS_DIR"])
         )
+        # A host leaves Flask's MAX_CONTENT_LENGTH at None (no limit); peeredu's own routes
+        # never read an unlimited body, so they keep peeredu's default then (web._limit_body).
+        app.extensions["peeredu.body_limit"] = (
+            app.config.get("MAX_CONTENT_LENGTH") or DEFAULTS["MAX_CONTENT_LENGTH"]
+        )
         app.extensions["peeredu.curriculum"] = curriculum
         app.extensions["peeredu.assignments"] = assignments
         db.init_app(app)

@@ -120,6 +120,7 @@ def build_blueprint() -> Blueprint:
     bp.url_value_preprocessor(refuse_impossible_ids)
     # The CSRF check of peeredu's routes only (the host's are the host's), as CSRFProtect
     # would make it; then peeredu's user, whatever LoginManager a host application has.
+    bp.before_request(_limit_body)
     bp.before_request(check_csrf)
     bp.before_request(signin.resolve_user)
     # Session timeouts and the two-step sign-in fence, before any view of any area.
@@ -166,6 +167,11 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _limit_body() -> None:
+    """peeredu's body limit on its own routes, set before the CSRF check reads the form."""
+    request.max_content_length = current_app.extensions["peeredu.body_limit"]
+
+
 def _too_large(_error: Exception) -> tuple[str | Response, int]:
     """A body over the request limits (Flask 3.1: 500 kB per form field) never reaches a view.
 
@@ -173,7 +179,7 @@ def _too_large(_error: Exception) -> tuple[str | Response, int]:
     saved draft is untouched; the editor's autosave shows the message it gets as JSON.
     """
     config = current_app.config
-    limits = [config.get("MAX_FORM_MEMORY_SIZE"), config.get("MAX_CONTENT_LENGTH")]
+    limits = [config.get("MAX_FORM_MEMORY_SIZE"), request.max_content_length]
     limit = min((value for value in limits if value), default=500_000)
     kilobytes = format_decimal(limit // 1000)
     if request.accept_mimetypes.best == "application/json":

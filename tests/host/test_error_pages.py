@@ -38,6 +38,23 @@ def test_a_body_over_the_limit_gets_our_413(host_client: Client) -> None:
     assert "500 kB" in assert_our_page(response, 413, "da", PREFIX)
 
 
+def test_peeredu_never_reads_an_unlimited_body_where_the_host_sets_no_limit(
+    host_client: Client,
+) -> None:
+    # The host keeps Flask's MAX_CONTENT_LENGTH of None: its own form takes a large body,
+    # while peeredu's routes keep peeredu's 2 MB and refuse it unread.
+    large = "z" * (2 * 1024 * 1024 + 1)
+    assert (
+        raw_post(
+            host_client, f"{PREFIX}/login", {"note": large}, "application/x-www-form-urlencoded"
+        ).status_code
+        == 413
+    )
+    host = host_client.post("/host/note", data={"note": large})
+    assert host.status_code == 200
+    assert host_client.get("/host/note").text == large
+
+
 def test_the_hosts_own_urls_keep_the_hosts_answers(host_app: Flask, host_client: Client) -> None:
     # A host without a 404 handler of its own: Werkzeug's page stays its page.
     for path in ("/no-such-page", "/kursusplan", "/host/no-such"):

@@ -9,7 +9,7 @@ whose hash was made with other parameters than the current ones.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,6 +18,9 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from peeredu.errors import N_
 
 MIN_LENGTH = 10
+# Said when a password is too short: the length asked for and the length given (the forms'
+# length check says the same, in WTForms' %(min)d/%(length)d placeholders).
+TOO_SHORT = N_("The password must be at least %(min)s characters. Yours is %(length)s.")
 
 # OWASP's minimum for argon2id: t=2, m=19 MiB, p=1 (about 27 ms here).
 PRODUCTION_PARAMETERS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
@@ -78,19 +81,48 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
-    """Why ``password`` may not be used (an untranslated message), or None if it may.
+class PasswordProblem(NamedTuple):
+    """Why a password may not be used and what to do instead: an untranslated message and
+    its parameters, as a DomainError takes them."""
+
+    message: str
+    params: dict[str, Any]
+
+    def __str__(self) -> str:
+        return self.message % self.params
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> PasswordProblem | None:
+    """Why ``password`` may not be used, with what would do, or None if it may.
 
     No composition rules (NIST SP 800-63B): length, and not a known or guessable password.
     """
     if len(password) < MIN_LENGTH:
-        return N_("The password must be at least 10 characters long.")
+        return PasswordProblem(TOO_SHORT, {"min": MIN_LENGTH, "length": len(password)})
     lowered = password.lower()
     if lowered in _common_passwords():
-        return N_("This password is on the list of commonly used passwords. Choose another.")
+        return PasswordProblem(
+            N_(
+                "The password is too easy to guess: it is one of the most used passwords. "
+                "Try a sentence of four or more words."
+            ),
+            {},
+        )
     personal = {email.lower(), email.split("@")[0].lower(), name.lower().replace(" ", "")}
     if lowered.replace(" ", "") in personal - {""}:
-        return N_("The password must not be your name or email address.")
+        return PasswordProblem(
+            N_(
+                "The password must not be your name or email address. "
+                "Try a sentence of four or more words."
+            ),
+            {},
+        )
     if len(set(password)) < 3:
-        return N_("The password repeats too few different characters. Choose another.")
+        return PasswordProblem(
+            N_(
+                "The password repeats the same few characters and is easy to guess. "
+                "Try a sentence of four or more words."
+            ),
+            {},
+        )
     return None

@@ -47,7 +47,7 @@ def required_text(value: str, field: str, max_length: int) -> str:
 def check_new_password(password: str, *, email: str, name: str, field: str = "password") -> str:
     problem = password_problem(password, email=email, name=name)
     if problem:
-        raise DomainError(problem, field=field)
+        raise DomainError(problem.message, field=field, **problem.params)
     return hash_password(password)
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import (
     format_date,
-    format_datetime,
     format_decimal,
     format_percent,
     format_time,
@@ -35,6 +34,7 @@ from peeredu.web import (
     auth,
     calendar,
     certificates,
+    dates,
     home,
     hr,
     learn,
@@ -139,9 +139,11 @@ def _template_globals() -> dict[str, object]:
     return {
         "permissions": permissions,
         "current_user": current_user,
+        # format_date and format_time stay for the editor's templates until they use the
+        # named helpers of web.dates (one style per kind of date) like every other page.
         "format_date": format_date,
+        **dates.HELPERS,
         "get_locale": get_locale,
-        "format_datetime": format_datetime,
         "format_decimal": format_decimal,
         "format_percent": format_percent,
         "format_time": format_time,

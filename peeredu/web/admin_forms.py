@@ -51,7 +51,9 @@ class CohortForm(Form):
     )
     start_date = DateField(_l("First class day"), validators=[DataRequired()])
     end_date = DateField(_l("Last class day"), validators=[DataRequired()])
-    teachers = MultiCheckboxField(_l("Teachers"), coerce=id_number, validate_choice=False)
+    teachers = MultiCheckboxField(
+        _l("Teachers"), validators=[Optional()], coerce=id_number, validate_choice=False
+    )
 
 
 class UserForm(Form):

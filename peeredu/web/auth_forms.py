@@ -7,7 +7,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from peeredu.accounts.passwords import MIN_LENGTH
+from peeredu.accounts.passwords import MIN_LENGTH, TOO_SHORT
 from peeredu.web.forms import Form
 
 LANGUAGE_CHOICES = [SelectChoice("da", "Dansk"), SelectChoice("en", "English")]
@@ -21,7 +21,11 @@ class LoginForm(Form):
 def _new_password() -> PasswordField:
     return PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)],
+        validators=[
+            DataRequired(),
+            Length(min=MIN_LENGTH, message=_l(TOO_SHORT)),  # msgid marked in passwords
+            Length(max=200),
+        ],
         description=_l("At least 10 characters. A sentence you can remember works well."),
     )
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -28,6 +27,7 @@ from peeredu.reflections import deadlines, feedback
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import ReflectionVersion, Review, ReviewDecision
 from peeredu.reports import reviews
+from peeredu.web.dates import long_date
 from peeredu.web.emails import queue_feedback_released
 from peeredu.web.forms import domain_message
 from peeredu.web.guards import guard
@@ -346,7 +346,7 @@ def grant_extension(cohort_id: int, enrolment_id: int) -> Response:
         done=_(
             "%(name)s now has until %(date)s for “%(assignment)s”.",
             name=enrolment.user.name,
-            date=format_date(due, "long"),
+            date=long_date(due),
             assignment=found.title,
         ),
     )

@@ -47,7 +47,7 @@ from peeredu.web.lifecycle import found_or_404, log_apart, perform
 class ClassDayForm(Form):
     date = DateField(_l("Date"), validators=[DataRequired()])
     topic = StringField(_l("Topic"), validators=[Optional(), Length(max=200)])
-    module = SelectField(_l("Module"), validate_choice=False, default="")
+    module = SelectField(_l("Module"), validators=[Optional()], validate_choice=False, default="")
 
 
 class MoveDayForm(ReasonForm):

@@ -127,7 +127,11 @@ def test_users_create_without_password_cannot_sign_in_yet(app: Flask) -> None:
 
 @pytest.mark.parametrize(
     ("password", "reason"),
-    [("short1", "10 characters"), ("qwertyuiop", "commonly used"), ("1234567890", "commonly used")],
+    [
+        ("short1", "at least 10 characters"),
+        ("qwertyuiop", "easy to guess"),
+        ("1234567890", "easy to guess"),
+    ],
 )
 def test_users_create_refuses_a_weak_password(app: Flask, password: str, reason: str) -> None:
     line = assert_refused(

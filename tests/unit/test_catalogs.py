@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -45,3 +47,77 @@ def test_the_danish_catalog_covers_every_string_in_the_code():
     assert untranslated == []
     fuzzy = sorted(m.id for m in danish if m.id and m.fuzzy)
     assert fuzzy == []
+
+
+# -- One word per idea, one kind of quotation mark --------------------------------------------
+
+GLOSSARY = TRANSLATIONS / "glossary.toml"
+DANISH_PAGES = sorted((ROOT / "templates" / "peeredu" / "pages").glob("*_da.html"))
+
+
+def _danish_texts() -> list[tuple[str, str]]:
+    """(where, Danish text) for every msgstr and every Danish page."""
+    with (TRANSLATIONS / "da" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        danish = read_po(po)
+    texts = []
+    for message in danish:
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        # Without placeholders and `commands`: %(email)s is a name in the code, not a word.
+        texts += [(f"msgstr of {msgid!r}", re.sub(r"%\(\w+\)\w|`[^`]*`", "", t)) for t in strings]
+    for page in DANISH_PAGES:
+        # The page's own words, not its Jinja or its tags' attributes.
+        text = re.sub(r"\{[{%#].*?[}%#]\}|<[^>]+>", " ", page.read_text(), flags=re.S)
+        texts.append((page.name, text))
+    return texts
+
+
+def _forbidden() -> list[tuple[str, re.Pattern[str]]]:
+    terms = tomllib.loads(GLOSSARY.read_text())["term"]
+    found = []
+    for term in terms:
+        for stem in term.get("forbidden", []):
+            found.append((term["da"], re.compile(rf"(?<![\w-]){re.escape(stem)}", re.I)))
+        for word in term.get("forbidden_words", []):
+            found.append((term["da"], re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.I)))
+    return found
+
+
+def test_the_glossary_gives_each_idea_one_danish_word():
+    terms = tomllib.loads(GLOSSARY.read_text())["term"]
+    assert len(terms) >= 15
+    assert all(term["idea"] and term["en"] and term["da"] for term in terms)
+    words = [term["da"] for term in terms]
+    assert len(words) == len(set(words)), "an idea listed twice"
+
+
+def test_danish_uses_the_glossarys_words_only():
+    forbidden = _forbidden()
+    misuses = [
+        f"{where}: {match.group(0)!r}, use {word!r}"
+        for where, text in _danish_texts()
+        for word, pattern in forbidden
+        for match in pattern.finditer(text)
+    ]
+    assert misuses == []
+
+
+# A quotation mark other than » «: curly or low double quotes, straight double quotes, and a
+# single quote that does not sit inside a word (an apostrophe, as in "API'et", does).
+OTHER_QUOTES = re.compile(r"[“”„\"‘’]|(?<!\w)'|'(?!\w)")
+
+
+def test_danish_quotes_with_guillemets():
+    others = [
+        f"{where}: {text!r}"
+        for where, text in _danish_texts()
+        if not where.endswith(".html") and OTHER_QUOTES.search(text)
+    ]
+    others += [
+        f"{page.name}: {quote}"
+        for page in DANISH_PAGES
+        for quote in re.findall(r"[“”„‘’]", page.read_text())
+    ]
+    assert others == []

@@ -93,6 +93,23 @@ def test_wrong_current_password_changes_nothing(client, make, make_client):
     assert make_client().login("maria@example.org", PASSWORD).status_code == 302
 
 
+def test_a_refused_new_password_says_what_is_wanted(client, make):
+    make.user(email="maria@example.org", name="Maria Holm")
+    client.login("maria@example.org", PASSWORD)
+
+    def refusal(new: str) -> str:
+        fields = {"current_password": PASSWORD, "new_password": new, "confirm": new}
+        response = client.submit("/account", fields)
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    assert "Adgangskoden skal være mindst 10 tegn. Din er 8." in refusal("kort kod")
+    common = refusal("1234567890")
+    assert "Adgangskoden er for let at gætte" in common
+    assert "Prøv en sætning på fire eller flere ord." in common
+    assert "Adgangskoden må ikke være dit navn" in refusal("Maria Holm")
+
+
 def test_password_reset_by_email(client, make, make_client, mailbox, deliver):
     make.user(email="maria@example.org")
     response = client.submit("/password/forgot", {"email": "maria@example.org"})

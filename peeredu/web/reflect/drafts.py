@@ -12,7 +12,6 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, flash, redirect, request
-from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from peeredu.markup import render_markdown
 from peeredu.reflections import deadlines, drafts, practice_log, submission
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import Reflection
+from peeredu.web.dates import long_date, time_of_day
 from peeredu.web.emails import queue_submission_notice
 from peeredu.web.forms import domain_message
 from peeredu.web.lifecycle import outside_the_lock, perform
@@ -116,7 +116,7 @@ def _save(
         )
     saved, dropped = outcome.value
     kept.forget(dropped)
-    message = done or _("Saved %(time)s", time=format_time(saved.saved_at, "HH:mm"))
+    message = done or _("Saved %(time)s", time=time_of_day(saved.saved_at))
     if json:
         posted = form.text.data or ""
         return json_answer(
@@ -203,7 +203,7 @@ def insert_note(
 ) -> Answer:
     """A practice-log note quoted into the draft (the note's button carries its id)."""
     note = note_of(enrolment, whole_number(request.form.get("note")))
-    label = _("From my practice log, %(date)s:", date=format_date(note.noted_on, "long"))
+    label = _("From my practice log, %(date)s:", date=long_date(note.noted_on))
     posted = _posted(found, form)
     if found.guided:
         first = found.fields[0].key

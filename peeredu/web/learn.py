@@ -14,7 +14,7 @@ from peeredu.accounts.models import Enrolment
 from peeredu.curriculum import progress, records
 from peeredu.curriculum.content import LearningModule
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
-from peeredu.reflections import deadlines, drafts
+from peeredu.reflections import drafts
 from peeredu.reflections.models import ReflectionStatus
 from peeredu.web.forms import Form
 from peeredu.web.guards import login_required
@@ -68,16 +68,6 @@ def module(enrolment_id: int, slug: str) -> str:
     course = learner_progress([enrolment], completions)[enrolment.id]
     index = next(i for i, line in enumerate(course.lines) if line.module.slug == slug)
     line = course.lines[index]
-    found_assignment = current_assignments().for_module(slug)
-    due = (
-        deadlines.due_on(
-            found_assignment,
-            enrolment,
-            deadlines.extension_for(db.session, enrolment.id, found_assignment.slug),
-        )
-        if found_assignment is not None
-        else None
-    )
     return render_template(
         "peeredu/learn/module.html",
         enrolment=enrolment,
@@ -87,8 +77,7 @@ def module(enrolment_id: int, slug: str) -> str:
         previous=course.lines[index - 1].module if index > 0 else None,
         following=course.lines[index + 1].module if index + 1 < len(course.lines) else None,
         total=len(course.lines),
-        assignment=found_assignment,
-        due=due,
+        assignment=current_assignments().for_module(slug),
         form=Form(),
     )
 

@@ -11,7 +11,7 @@ by the approval that completed the last condition (no shortcut).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -97,21 +97,21 @@ PEOPLE = (
         f"peer@{DEMO_DOMAIN}",
         "Maria Peer",
         (Role.LEARNER,),
-        "learner, peer track",
+        "learner with a draft in progress",
         enrolment=(0, Track.PEER, "paid_peer"),
     ),
     DemoPerson(
         f"frivillig@{DEMO_DOMAIN}",
         "Jonas Frivillig",
         (Role.LEARNER,),
-        "learner, peer track",
+        "learner waiting for feedback",
         enrolment=(1, Track.PEER, "volunteer_peer"),
     ),
     DemoPerson(
         f"kollega@{DEMO_DOMAIN}",
         "Sofie Kollega",
         (Role.LEARNER,),
-        "learner, colleague track",
+        "learner with new feedback to revise",
         enrolment=(1, Track.COLLEAGUE, "colleague"),
     ),
     DemoPerson(
@@ -156,10 +156,13 @@ def _user(session: Session, person: DemoPerson) -> tuple[User, bool]:
 
 
 # Where each demo learner is, module by module in their track's order: approved, a version
-# waiting for review, feedback asking for a revision, or a draft under way.
+# waiting for review, feedback asking for a revision, or a draft under way. Together they show
+# every state and every kind of next step on the start page: Maria goes on with her draft
+# (module 4; module 3 waits for the teacher), Jonas waits for feedback and can start module 4
+# meanwhile, Sofie has new feedback to revise, Karen is done.
 JOURNEYS: dict[str, tuple[str, ...]] = {
     f"peer@{DEMO_DOMAIN}": ("approved", "approved", "submitted", "draft"),
-    f"frivillig@{DEMO_DOMAIN}": ("approved", "draft"),
+    f"frivillig@{DEMO_DOMAIN}": ("approved", "submitted"),
     f"kollega@{DEMO_DOMAIN}": ("approved", "not_yet"),
     # Every reflection approved: with her attendance (15 of 16 days), the last approval
     # issues the certificate.
@@ -249,7 +252,13 @@ def _reflection(
         release=True,
         now=now,
     )
+    if approved:
+        # Read long ago: only the feedback that asks for a revision is new on the start page.
+        feedback.record_seen(session, reflection.id, now=now)
 
+
+# A class day's local hours (5 hours of teaching and a break), shown on the start page.
+CLASS_HOURS = (time(9, 0), time(14, 30))
 
 # Who was away on which held class day (by its number from 0), and whether they said so.
 ABSENCES: dict[str, dict[int, AttendanceStatus]] = {
@@ -271,6 +280,8 @@ def _course(
     Certificates are not issued here: the operations issue them when the rule is met.
     """
     days = attendance.plan_class_days(session, curriculum, cohort, actor_id=teacher.id)
+    for day in days:
+        day.starts_at, day.ends_at = CLASS_HOURS
     enrolments = list(session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)))
     now = utcnow()
     for number, day in enumerate(d for d in days if d.date <= today):

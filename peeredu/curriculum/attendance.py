@@ -196,20 +196,6 @@ def plan_class_days(
     ]
 
 
-def modules_taught(session: Session, cohort_id: int, *, today: date) -> set[str]:
-    """Modules whose class day has been held: the class has started on them."""
-    return set(
-        session.scalars(
-            select(ClassDay.module_slug).where(
-                ClassDay.cohort_id == cohort_id,
-                ClassDay.date <= today,
-                ClassDay.cancelled_at.is_(None),
-                ClassDay.module_slug.is_not(None),
-            )
-        )
-    )
-
-
 # -- Attendance -----------------------------------------------------------------------------
 
 

@@ -21,13 +21,42 @@ from peeredu.certification import services as certification
 from peeredu.curriculum.content import Curriculum, LearningModule
 from peeredu.curriculum.records import CompletionKind, ModuleCompletion, completions_by_enrolment
 from peeredu.errors import N_, DomainError
+from peeredu.reflections.models import ReflectionStatus
 
 
 class ModuleStatus(str, enum.Enum):
+    """The one state of a module and of its reflection, named the same on every page.
+
+    A reflection's own status maps onto these (``reflection_state``): a revision the learner
+    has begun stays "feedback: revise and resubmit" until it is submitted again, because the
+    task in front of the learner (and the teacher's view of it) is still the feedback's.
+    A module completed through its approved reflection is "approved", as its reflection is;
+    "completed" is a module completed otherwise (marked done, or by a teacher's exception).
+    """
+
     NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    AWAITING_REVIEW = "awaiting_review"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # waiting for the teacher's feedback
+    FEEDBACK = "feedback"  # feedback came back: revise and resubmit
+    APPROVED = "approved"
     COMPLETED = "completed"
+
+    @property
+    def done(self) -> bool:
+        return self in (ModuleStatus.APPROVED, ModuleStatus.COMPLETED)
+
+
+REFLECTION_STATES = {
+    ReflectionStatus.DRAFT: ModuleStatus.DRAFT,
+    ReflectionStatus.SUBMITTED: ModuleStatus.SUBMITTED,
+    ReflectionStatus.NOT_YET_APPROVED: ModuleStatus.FEEDBACK,
+    ReflectionStatus.REVISION: ModuleStatus.FEEDBACK,
+    ReflectionStatus.APPROVED: ModuleStatus.APPROVED,
+}
+
+
+def reflection_state(status: ReflectionStatus) -> ModuleStatus:
+    return REFLECTION_STATES[status]
 
 
 # -- Reading --------------------------------------------------------------------------------
@@ -41,17 +70,17 @@ def slugs_with_progress(session: Session) -> set[str]:
 def module_status(
     slug: str,
     completed: Collection[str],
-    *,
-    awaiting_review: Collection[str] = (),
-    started: Collection[str] = (),
+    reflections: Mapping[str, ReflectionStatus] | None = None,
 ) -> ModuleStatus:
+    """The module's state from its completion and its reflection's status (by module slug)."""
+    status = (reflections or {}).get(slug)
     if slug in completed:
-        return ModuleStatus.COMPLETED
-    if slug in awaiting_review:
-        return ModuleStatus.AWAITING_REVIEW
-    if slug in started:
-        return ModuleStatus.IN_PROGRESS
-    return ModuleStatus.NOT_STARTED
+        approved = status is ReflectionStatus.APPROVED
+        return ModuleStatus.APPROVED if approved else ModuleStatus.COMPLETED
+    if status is None or status is ReflectionStatus.APPROVED:
+        # Approved but not completed: the teacher reopened it after the texts were deleted.
+        return ModuleStatus.NOT_STARTED
+    return reflection_state(status)
 
 
 def missing_prerequisites(
@@ -84,35 +113,24 @@ class CourseProgress:
     def percent(self) -> int:
         return round(100 * self.completed / self.required) if self.required else 0
 
-    @property
-    def next_line(self) -> ModuleLine | None:
-        """The first module not completed whose prerequisites are met."""
-        for line in self.lines:
-            if line.status is not ModuleStatus.COMPLETED and not line.waiting_for:
-                return line
-        return None
-
 
 def course_progress(
     curriculum: Curriculum,
     enrolment: Enrolment,
     completed: Collection[str],
-    *,
-    awaiting_review: Collection[str] = (),
-    started: Collection[str] = (),
+    reflections: Mapping[str, ReflectionStatus] | None = None,
 ) -> CourseProgress:
+    """``reflections``: the enrolment's reflection status per module slug."""
     lines = tuple(
         ModuleLine(
             position=position,
             module=module,
-            status=module_status(
-                module.slug, completed, awaiting_review=awaiting_review, started=started
-            ),
+            status=module_status(module.slug, completed, reflections),
             waiting_for=tuple(missing_prerequisites(curriculum, module, completed)),
         )
         for position, module in enumerate(curriculum.modules_for(enrolment.track), start=1)
     )
-    done = sum(1 for line in lines if line.status is ModuleStatus.COMPLETED)
+    done = sum(1 for line in lines if line.status.done)
     return CourseProgress(lines=lines, completed=done, required=len(lines))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +19,7 @@ from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.drafts import latest_version
 from peeredu.reflections.models import (
     CommentSnippet,
+    Reflection,
     ReflectionStatus,
     ReflectionVersion,
     Review,
@@ -164,6 +165,24 @@ def record_read(
     session: Session, *, teacher_id: int, version: ReflectionVersion, now: datetime
 ) -> None:
     audit.record(session, teacher_id, "reflection.read", "reflection_version", version.id, now=now)
+
+
+def record_seen(session: Session, reflection_id: int, *, now: datetime) -> None:
+    """The learner opened the reflection with its released feedback: it is no longer new."""
+    session.execute(
+        update(Reflection).where(Reflection.id == reflection_id).values(feedback_seen_at=now)
+    )
+
+
+def has_unseen_feedback(reflection: Reflection) -> bool:
+    """Feedback on a version was released after the learner last opened the reflection."""
+    seen = reflection.feedback_seen_at
+    return any(
+        v.review is not None
+        and v.review.released_at is not None
+        and (seen is None or v.review.released_at > seen)
+        for v in reflection.versions
+    )
 
 
 # -- Comment snippets -----------------------------------------------------------------------

@@ -12,11 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from peeredu.accounts.models import Cohort, Enrolment, Track, User
-from peeredu.curriculum import attendance, progress, records
+from peeredu.curriculum import progress, records
 from peeredu.curriculum.content import Curriculum, LearningModule
 from peeredu.curriculum.progress import ModuleStatus
 from peeredu.reflections.drafts import statuses_by_module
-from peeredu.reflections.models import ReflectionStatus
 from peeredu.reports.exports import safe_cell
 
 
@@ -67,7 +66,6 @@ def cohort_matrix(
     ids = [e.id for e in enrolments]
     completions = records.completions_by_enrolment(session, ids)
     summaries = records.summaries(session, ids, today=today)
-    taught = attendance.modules_taught(session, cohort.id, today=today)
     reflections = statuses_by_module(session, ids)
     tracks = [track] if track is not None else [Track.PEER, Track.COLLEAGUE]
     modules: list[LearningModule] = []
@@ -80,14 +78,8 @@ def cohort_matrix(
     for enrolment in enrolments:
         done = completions[enrolment.id]
         required = curriculum.course.tracks[enrolment.track].modules
-        awaiting = {
-            module
-            for module, status in reflections[enrolment.id].items()
-            if status is ReflectionStatus.SUBMITTED
-        }
-        started = taught | set(reflections[enrolment.id])
         statuses = {
-            slug: progress.module_status(slug, done, awaiting_review=awaiting, started=started)
+            slug: progress.module_status(slug, done, reflections[enrolment.id])
             for slug in [*required, *done]
         }
         rows.append(

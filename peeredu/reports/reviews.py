@@ -25,6 +25,7 @@ from peeredu.accounts.models import (
     UserRole,
     cohort_teachers,
 )
+from peeredu.curriculum.progress import ModuleStatus, reflection_state
 from peeredu.reflections import deadlines
 from peeredu.reflections.definitions import Assignment, AssignmentSet
 from peeredu.reflections.models import (
@@ -198,8 +199,9 @@ def next_in_queue(session: Session, teacher_id: int, *, after_version_id: int) -
 
 def status_counts(
     session: Session, teacher_id: int, filters: QueueFilter | None = None
-) -> dict[ReflectionStatus, int]:
-    """Reflections per status in the teacher's cohorts (cohort, module and track filters)."""
+) -> dict[ModuleStatus, int]:
+    """Reflections per state in the teacher's cohorts (cohort, module and track filters): a
+    revision under way counts with the feedback it answers, as every page names it."""
     filters = filters or QueueFilter()
     query = (
         select(Reflection.status, func.count(Reflection.id))
@@ -208,8 +210,10 @@ def status_counts(
         .group_by(Reflection.status)
     )
     query = _filtered(_taught(query, teacher_id), filters)
-    found: dict[ReflectionStatus, int] = {status: count for status, count in session.execute(query)}
-    return {status: found.get(status, 0) for status in COUNTED}
+    counts = {reflection_state(status): 0 for status in COUNTED}
+    for status, count in session.execute(query):
+        counts[reflection_state(status)] += count
+    return counts
 
 
 def version_with_learner(session: Session, version_id: int) -> ReflectionVersion | None:

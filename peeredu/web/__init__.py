@@ -25,6 +25,7 @@ from flask_login import current_user
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from peeredu.accounts import permissions
+from peeredu.curriculum.progress import reflection_state
 from peeredu.extensions import check_csrf
 from peeredu.web import (
     admin,
@@ -149,6 +150,7 @@ def _template_globals() -> dict[str, object]:
         "format_time": format_time,
         "label": label,
         "status_icons": STATUS_ICONS,
+        "reflection_state": reflection_state,
     }
 
 

@@ -16,8 +16,10 @@ from peeredu.accounts.models import User
 from peeredu.certification import codes
 from peeredu.certification.models import Certificate
 from peeredu.certification.services import certificate_issued
+from peeredu.curriculum.progress import ModuleStatus
 from peeredu.errors import N_
 from peeredu.web.i18n import gettext, own_domain
+from peeredu.web.labels import label
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
@@ -66,6 +68,8 @@ def queue_submission_notice(
     No learner text, and no learner name: the link leads to the review page behind sign-in.
     """
     for teacher in teachers:
+        with force_locale(teacher.locale):
+            state_words = label(ModuleStatus.SUBMITTED)
         _queue(
             session,
             teacher,
@@ -73,19 +77,29 @@ def queue_submission_notice(
             N_("A reflection is waiting for your feedback"),
             cohort_name=cohort_name,
             assignment_title=assignment_title,
+            state=state_words,
             link=absolute_url("peeredu.review.review", version_id=version_id),
         )
 
 
 def queue_feedback_released(
-    session: Session, learner: User, *, assignment_title: str, link_values: dict[str, Any]
+    session: Session,
+    learner: User,
+    *,
+    assignment_title: str,
+    state: ModuleStatus,
+    link_values: dict[str, Any],
 ) -> None:
+    """Tell the learner; the reflection's state in the words every page uses for it."""
+    with force_locale(learner.locale):
+        state_words = label(state)
     _queue(
         session,
         learner,
         "feedback_released",
         N_("You have feedback on your reflection"),
         assignment_title=assignment_title,
+        state=state_words,
         link=absolute_url("peeredu.reflect.assignment", **link_values),
     )
 

@@ -11,11 +11,24 @@ from flask_babel.speaklater import LazyString
 from wtforms.fields.choices import SelectChoice
 
 from peeredu.accounts.models import EnrolmentStatus, OrganisationKind, Role, Track, WorkRole
-from peeredu.curriculum.progress import ModuleStatus
+from peeredu.curriculum.progress import REFLECTION_STATES, ModuleStatus
 from peeredu.curriculum.records import AttendanceStatus
-from peeredu.reflections.models import ReflectionStatus, ReviewDecision
+from peeredu.reflections.models import ReviewDecision
+
+_STATE_LABELS: dict[enum.Enum, LazyString] = {
+    # One name per state, on every page and in every email (see progress.ModuleStatus).
+    ModuleStatus.NOT_STARTED: _l("Not started"),
+    ModuleStatus.DRAFT: _l("Draft"),
+    ModuleStatus.SUBMITTED: _l("Submitted – waiting for feedback"),
+    ModuleStatus.FEEDBACK: _l("Feedback: revise and resubmit"),
+    ModuleStatus.APPROVED: _l("Approved"),
+    ModuleStatus.COMPLETED: _l("Completed"),
+}
 
 LABELS: dict[enum.Enum, LazyString] = {
+    **_STATE_LABELS,
+    # A reflection's status is called by the state it maps to.
+    **{status: _STATE_LABELS[state] for status, state in REFLECTION_STATES.items()},
     Role.LEARNER: _l("Learner"),
     Role.TEACHER: _l("Teacher"),
     Role.HR: _l("HR"),
@@ -34,29 +47,17 @@ LABELS: dict[enum.Enum, LazyString] = {
     OrganisationKind.MUNICIPALITY: _l("Municipality"),
     OrganisationKind.NGO: _l("Civil-society organisation"),
     OrganisationKind.OTHER: _l("Other"),
-    ModuleStatus.NOT_STARTED: _l("Not started"),
-    ModuleStatus.IN_PROGRESS: _l("In progress"),
-    ModuleStatus.AWAITING_REVIEW: _l("Awaiting review"),
-    ModuleStatus.COMPLETED: _l("Completed"),
     AttendanceStatus.PRESENT: _l("Present"),
     AttendanceStatus.ABSENT: _l("Absent"),
     AttendanceStatus.ABSENT_WITH_NOTICE: _l("Absent with notice"),
-    ReflectionStatus.DRAFT: _l("Draft"),
-    ReflectionStatus.SUBMITTED: _l("Submitted"),
-    ReflectionStatus.APPROVED: _l("Approved"),
-    ReflectionStatus.NOT_YET_APPROVED: _l("Not yet approved"),
-    ReflectionStatus.REVISION: _l("Revision in progress"),
     ReviewDecision.APPROVED: _l("Approved"),
     ReviewDecision.NOT_YET: _l("Not yet approved"),
 }
 
-# Shown beside the status text, never instead of it.
-STATUS_ICONS = {
-    ModuleStatus.NOT_STARTED: "○",
-    ModuleStatus.IN_PROGRESS: "◐",
-    ModuleStatus.AWAITING_REVIEW: "◔",
-    ModuleStatus.COMPLETED: "✓",
-}
+# Each state's icon: a symbol of templates/peeredu/layout/states.html, shown beside the
+# state's words, never instead of them. Shapes that differ at a glance (an empty ring, a
+# pencil, an hourglass, a speech bubble, a check, a flag), each in its own colour.
+STATUS_ICONS = {state: f"peeredu-state-{state.value}" for state in ModuleStatus}
 
 
 def label(value: enum.Enum) -> str:

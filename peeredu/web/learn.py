@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,9 +11,8 @@ from werkzeug.wrappers import Response
 
 from peeredu.accounts import permissions
 from peeredu.accounts.models import Enrolment
-from peeredu.curriculum import attendance, progress, records
+from peeredu.curriculum import progress, records
 from peeredu.curriculum.content import LearningModule
-from peeredu.db import local_date
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
 from peeredu.reflections import drafts
 from peeredu.reflections.models import ReflectionStatus
@@ -44,32 +45,19 @@ def studied_module_or_404(enrolment: Enrolment, slug: str) -> LearningModule:
 
 
 def learner_progress(
-    enrolments: list[Enrolment], completions: dict[int, dict[str, records.ModuleCompletion]]
+    enrolments: list[Enrolment],
+    completions: dict[int, dict[str, records.ModuleCompletion]],
+    reflections: Mapping[int, Mapping[str, ReflectionStatus]] | None = None,
 ) -> dict[int, progress.CourseProgress]:
-    """Progress of each of the learner's enrolments, given their completions."""
+    """Progress of each of the learner's enrolments, given their completions (and the status
+    of their reflections by module, when the caller has read them already)."""
     curriculum = current_curriculum()
-    ids = [e.id for e in enrolments]
-    today = local_date(current_time())
-    taught = {
-        cohort_id: attendance.modules_taught(db.session, cohort_id, today=today)
-        for cohort_id in {e.cohort_id for e in enrolments}
-    }
-    reflections = drafts.statuses_by_module(db.session, ids)
+    if reflections is None:
+        reflections = drafts.statuses_by_module(db.session, [e.id for e in enrolments])
     return {
-        e.id: progress.course_progress(
-            curriculum,
-            e,
-            completions[e.id],
-            awaiting_review=awaiting(reflections[e.id]),
-            started=taught[e.cohort_id] | set(reflections[e.id]),
-        )
+        e.id: progress.course_progress(curriculum, e, completions[e.id], reflections[e.id])
         for e in enrolments
     }
-
-
-def awaiting(statuses: dict[str, ReflectionStatus]) -> set[str]:
-    """Modules whose reflection waits for the teacher."""
-    return {slug for slug, status in statuses.items() if status is ReflectionStatus.SUBMITTED}
 
 
 @login_required

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 
 from peeredu.accounts import permissions, users
 from peeredu.accounts.models import Enrolment, NotificationMode, Track, User
+from peeredu.curriculum.progress import reflection_state
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
 from peeredu.paging import pages_of
 from peeredu.reflections import deadlines, feedback
@@ -216,6 +217,7 @@ def review(version_id: int) -> str | Response:
                 session,
                 enrolment.user,
                 assignment_title=assignment.title,
+                state=reflection_state(version.reflection.status),
                 link_values={"enrolment_id": enrolment.id, "slug": assignment.slug},
             )
 

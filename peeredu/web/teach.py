@@ -35,7 +35,7 @@ from peeredu.curriculum.progress import ModuleStatus
 from peeredu.curriculum.records import AttendanceStatus, ClassDay
 from peeredu.db import local_date
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
-from peeredu.reflections import submission
+from peeredu.reflections import drafts, submission
 from peeredu.reports import reviews
 from peeredu.reports.cohort import cohort_enrolments, cohort_matrix, matrix_csv
 from peeredu.web.forms import Form, ReasonForm
@@ -259,7 +259,7 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
         curriculum,
         enrolment,
         completions,
-        started=attendance.modules_taught(db.session, found.id, today=local_date(current_time())),
+        drafts.statuses_by_module(db.session, [enrolment.id])[enrolment.id],
     )
     return render_template(
         "peeredu/teach/learner.html",

@@ -10,8 +10,14 @@ import pytest
 from peeredu.accounts.models import Enrolment, Track
 from peeredu.curriculum.attendance import plan_dates
 from peeredu.curriculum.loader import load_curriculum
-from peeredu.curriculum.progress import ModuleStatus, course_progress, module_status
+from peeredu.curriculum.progress import (
+    ModuleStatus,
+    course_progress,
+    module_status,
+    reflection_state,
+)
 from peeredu.curriculum.records import AttendanceSummary
+from peeredu.reflections.models import ReflectionStatus
 
 CURRICULUM = Path(__file__).resolve().parents[2] / "curriculum"
 
@@ -21,30 +27,54 @@ def curriculum():
     return load_curriculum(CURRICULUM)
 
 
-def test_status_prefers_completed_then_review_then_started():
-    assert module_status("a", {"a"}, awaiting_review={"a"}, started={"a"}) is (
-        ModuleStatus.COMPLETED
-    )
-    assert module_status("a", set(), awaiting_review={"a"}, started={"a"}) is (
-        ModuleStatus.AWAITING_REVIEW
-    )
-    assert module_status("a", set(), started={"a"}) is ModuleStatus.IN_PROGRESS
-    assert module_status("a", set()) is ModuleStatus.NOT_STARTED
+@pytest.mark.parametrize(
+    ("completed", "reflection", "state"),
+    [
+        (False, None, ModuleStatus.NOT_STARTED),
+        (False, ReflectionStatus.DRAFT, ModuleStatus.DRAFT),
+        (False, ReflectionStatus.SUBMITTED, ModuleStatus.SUBMITTED),
+        # Came back "not yet approved": the feedback's state, not "in progress" as before.
+        (False, ReflectionStatus.NOT_YET_APPROVED, ModuleStatus.FEEDBACK),
+        # A revision begun stays the feedback's task until it is submitted again.
+        (False, ReflectionStatus.REVISION, ModuleStatus.FEEDBACK),
+        (True, ReflectionStatus.APPROVED, ModuleStatus.APPROVED),
+        # Marked done, or completed by a teacher's exception over an unfinished draft.
+        (True, None, ModuleStatus.COMPLETED),
+        (True, ReflectionStatus.DRAFT, ModuleStatus.COMPLETED),
+        # Approved, then reopened by a teacher after the texts were deleted.
+        (False, ReflectionStatus.APPROVED, ModuleStatus.NOT_STARTED),
+    ],
+)
+def test_one_state_per_module_from_its_completion_and_reflection(completed, reflection, state):
+    reflections = {"a": reflection} if reflection else {}
+    assert module_status("a", {"a"} if completed else set(), reflections) is state
 
 
-def test_next_step_is_the_first_open_module_whose_prerequisites_are_met(curriculum):
+def test_every_reflection_status_has_one_state():
+    assert {reflection_state(s) for s in ReflectionStatus} == {
+        ModuleStatus.DRAFT,
+        ModuleStatus.SUBMITTED,
+        ModuleStatus.FEEDBACK,
+        ModuleStatus.APPROVED,
+    }
+
+
+def test_progress_counts_approved_and_completed_modules(curriculum):
     enrolment = Enrolment(track=Track.PEER)
     slugs = [m.slug for m in curriculum.modules_for(Track.PEER)]
     fresh = course_progress(curriculum, enrolment, set())
-    assert fresh.next_line.module.slug == slugs[0]
     assert (fresh.completed, fresh.required, fresh.percent) == (0, 10, 0)
 
-    some = course_progress(curriculum, enrolment, set(slugs[:3]))
-    assert some.next_line.module.slug == slugs[3]
+    some = course_progress(
+        curriculum, enrolment, set(slugs[:3]), {slugs[0]: ReflectionStatus.APPROVED}
+    )
+    assert [line.status for line in some.lines[:4]] == [
+        ModuleStatus.APPROVED,
+        ModuleStatus.COMPLETED,
+        ModuleStatus.COMPLETED,
+        ModuleStatus.NOT_STARTED,
+    ]
     assert some.percent == 30
-
-    done = course_progress(curriculum, enrolment, set(slugs))
-    assert done.next_line is None and done.percent == 100
 
 
 def test_a_module_waits_for_its_prerequisites(curriculum):

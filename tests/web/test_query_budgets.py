@@ -44,9 +44,12 @@ TODAY = date(2026, 11, 23)
 # days did (the planned and held days of each cohort, and any exception): +1 where it is shown.
 # The certificate lists the modules completed, read from the completions (kept when an account
 # is anonymised) rather than copied onto the certificate, which would need a migration: +1.
+# The start page's next step, next class day and soft deadlines (ISSUE16): +1 (the class days
+# and the teachers' extensions are a query each; the modules taught, no longer a state, went).
+# The module page no longer reads the modules taught: -1.
 BUDGETS = {
-    "learner start page": 11,
-    "module page": 6,
+    "learner start page": 12,
+    "module page": 5,
     "reflection autosave": 7,
     "teacher review queue": 6,
     "review page": 10,

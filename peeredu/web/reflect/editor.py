@@ -17,12 +17,13 @@ from peeredu.accounts.models import Enrolment
 from peeredu.curriculum import progress, records
 from peeredu.errors import DomainError
 from peeredu.extensions import current_assignments, current_curriculum, current_time, db
-from peeredu.reflections import deadlines, drafts, practice_log, stashes
+from peeredu.reflections import deadlines, drafts, feedback, practice_log, stashes
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import Reflection, ReflectionStatus
 from peeredu.web.forms import Form, domain_message
 from peeredu.web.guards import login_required
 from peeredu.web.learn import own_enrolment_or_404, studied_module_or_404
+from peeredu.web.lifecycle import record_apart
 from peeredu.web.numbers import whole_number
 from peeredu.web.reflect import kept
 
@@ -103,6 +104,10 @@ def assignment(enrolment_id: int, slug: str) -> tuple[str, int]:
     reflection = drafts.find_reflection(db.session, enrolment.id, found.slug) or (
         drafts.blank_reflection(enrolment, found)
     )
+    if reflection.id is not None and feedback.has_unseen_feedback(reflection):
+        # Opened with its feedback: that feedback is no longer new on the start page.
+        reflection_id, now = reflection.id, current_time()
+        record_apart(lambda session: feedback.record_seen(session, reflection_id, now=now))
     stashed = stashes.find_stash(
         db.session,
         kept.stash_tokens(),

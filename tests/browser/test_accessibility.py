@@ -45,6 +45,7 @@ PAGES: dict[str, str] = {
     "peeredu.learn.module": LEARNER,
     "peeredu.reflect.assignment": LEARNER,
     "peeredu.reflect.log": LEARNER,
+    "peeredu.reflect.delete_note": LEARNER,
     "peeredu.auth.account": LEARNER,
     "peeredu.auth.two_factor_setup": LEARNER,
     "peeredu.my_data.index": LEARNER,

@@ -65,12 +65,17 @@
     });
   });
 
-  var spot = window.location.hash && document.getElementById(window.location.hash.slice(1));
-  if (spot) {
+  // After "load": the browser's own jump to the #fragment comes first, and takes the focus
+  // away from whatever had it.
+  function land() {
+    var spot = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    if (!spot) { return; }
     var landing = spot.matches("[data-landing]") ? spot : spot.querySelector("[data-landing]");
     if (landing) {
       landing.focus({ preventScroll: true });
       spot.scrollIntoView({ block: "start" });
     }
   }
+  if (document.readyState === "complete") { land(); }
+  else { window.addEventListener("load", function () { window.setTimeout(land, 0); }); }
 })();

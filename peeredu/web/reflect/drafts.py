@@ -302,7 +302,8 @@ def revise(
     if not outcome:
         return refused(enrolment, found, reflection, form, outcome.error)
     flash(_("Your new version starts from the previous text."), "success")
-    return redirect(editor_url(enrolment, found, "#editor"))
+    # The page's top: the message, then the feedback, then the fields.
+    return redirect(editor_url(enrolment, found))
 
 
 def flag(

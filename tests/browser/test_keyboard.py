@@ -86,13 +86,18 @@ def test_login_errors_are_announced_and_tied_to_their_fields(app: Flask, page: P
         expect(box).to_be_focused()
 
 
+def keyboard_to_the_editor(page: Page, app: Flask, enrolment: Any) -> None:
+    keyboard_sign_in(page, app, "maria@example.org")
+    page.goto(editor_path(app, enrolment))
+    page.wait_for_load_state("load")
+
+
 def test_reflection_form_with_the_keyboard_and_a_polite_autosave_status(
     app: Flask,
     page: Page,
     course: SimpleNamespace,  # noqa: F811
 ) -> None:
-    keyboard_sign_in(page, app, "maria@example.org")
-    page.goto(editor_path(app, course.enrolment))
+    keyboard_to_the_editor(page, app, course.enrolment)
     status = page.locator("#autosave-status")
     expect(status).to_have_attribute("role", "status")
     expect(status).to_have_attribute("aria-live", "polite")
@@ -166,9 +171,7 @@ def test_format_buttons_and_preview_with_the_keyboard(
     page: Page,
     course: SimpleNamespace,  # noqa: F811
 ) -> None:
-    keyboard_sign_in(page, app, "maria@example.org")
-    page.goto(editor_path(app, course.enrolment))
-    page.wait_for_load_state("load")
+    keyboard_to_the_editor(page, app, course.enrolment)
     tab_to(page, lambda f: f["id"] == "text")
     page.keyboard.type("Jeg lyttede")
     for _ in "lyttede":

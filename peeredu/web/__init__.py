@@ -12,10 +12,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import (
-    format_date,
     format_decimal,
     format_percent,
-    format_time,
     format_timedelta,
     get_locale,
 )
@@ -140,14 +138,10 @@ def _template_globals() -> dict[str, object]:
     return {
         "permissions": permissions,
         "current_user": current_user,
-        # format_date and format_time stay for the editor's templates until they use the
-        # named helpers of web.dates (one style per kind of date) like every other page.
-        "format_date": format_date,
         **dates.HELPERS,
         "get_locale": get_locale,
         "format_decimal": format_decimal,
         "format_percent": format_percent,
-        "format_time": format_time,
         "label": label,
         "status_icons": STATUS_ICONS,
         "reflection_state": reflection_state,

@@ -46,6 +46,7 @@ PAGES: dict[str, str] = {
     "peeredu.calendar.page": LEARNER,
     "peeredu.reflect.assignment": LEARNER,
     "peeredu.reflect.log": LEARNER,
+    "peeredu.reflect.delete_note": LEARNER,
     "peeredu.auth.account": LEARNER,
     "peeredu.auth.two_factor_setup": LEARNER,
     "peeredu.my_data.index": LEARNER,

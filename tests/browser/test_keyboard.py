@@ -6,12 +6,16 @@ errors are announced and tied to their fields; the autosave status is a polite l
 
 from __future__ import annotations
 
+from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from peeredu.accounts.models import Enrolment
+from peeredu.extensions import db
+from peeredu.reflections import practice_log
 from tests.browser.steps import say
 from tests.browser.test_journeys import course, editor_path, words  # noqa: F401 -- fixture
 from tests.factories import PASSWORD
@@ -82,13 +86,18 @@ def test_login_errors_are_announced_and_tied_to_their_fields(app: Flask, page: P
         expect(box).to_be_focused()
 
 
+def keyboard_to_the_editor(page: Page, app: Flask, enrolment: Any) -> None:
+    keyboard_sign_in(page, app, "maria@example.org")
+    page.goto(editor_path(app, enrolment))
+    page.wait_for_load_state("load")
+
+
 def test_reflection_form_with_the_keyboard_and_a_polite_autosave_status(
     app: Flask,
     page: Page,
     course: SimpleNamespace,  # noqa: F811
 ) -> None:
-    keyboard_sign_in(page, app, "maria@example.org")
-    page.goto(editor_path(app, course.enrolment))
+    keyboard_to_the_editor(page, app, course.enrolment)
     status = page.locator("#autosave-status")
     expect(status).to_have_attribute("role", "status")
     expect(status).to_have_attribute("aria-live", "polite")
@@ -155,3 +164,60 @@ def test_review_form_with_the_keyboard(
     page.keyboard.press("Enter")
     expect(page.locator(".flashes")).to_be_visible()
     expect(page.get_by_text(say(app, "Approved")).first).to_be_visible()
+
+
+def test_format_buttons_and_preview_with_the_keyboard(
+    app: Flask,
+    page: Page,
+    course: SimpleNamespace,  # noqa: F811
+) -> None:
+    keyboard_to_the_editor(page, app, course.enrolment)
+    tab_to(page, lambda f: f["id"] == "text")
+    page.keyboard.type("Jeg lyttede")
+    for _ in "lyttede":
+        page.keyboard.press("Shift+ArrowLeft")
+    # The buttons sit just before the box: Shift+Tab reaches them, the selection stays.
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == say(app, "Bold"), back=True)
+    page.keyboard.press("Enter")
+    expect(page.locator("#text")).to_have_value("Jeg **lyttede**")
+    assert focused(page)["id"] == "text", "the focus goes back to the text"
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == say(app, "Preview"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#preview-heading")).to_be_focused()
+    expect(page.locator("#preview strong")).to_have_text("lyttede")
+
+
+def test_deleting_a_note_with_the_keyboard_asks_first(
+    app: Flask,
+    page: Page,
+    course: SimpleNamespace,  # noqa: F811
+) -> None:
+    with app.app_context():
+        practice_log.add_log_entry(
+            db.session,
+            db.session.get(Enrolment, course.enrolment.id),
+            noted_on=date(2026, 11, 3),
+            text="Note til tastaturet.",
+            today=date(2026, 11, 3),
+        )
+        db.session.commit()
+    keyboard_sign_in(page, app, "maria@example.org")
+    page.goto(f"/learn/{course.enrolment.id}/log")
+    delete = say(app, "Delete")
+    tab_to(page, lambda f: f["tag"] == "a" and f["text"].startswith(delete))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(say(app, "Delete the note?"))
+    tab_to(page, lambda f: f["tag"] == "a" and f["text"] == say(app, "Cancel"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".note-text")).to_have_text("Note til tastaturet.")
+
+    tab_to(page, lambda f: f["tag"] == "a" and f["text"].startswith(delete))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == say(app, "Delete the note"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".flashes")).to_contain_text(say(app, "The note is deleted."))
+    expect(page.locator(".note-text")).to_have_count(0)

@@ -571,6 +571,7 @@ TABLE: tuple[Route, ...] = (
         "/learn/<int:enrolment_id>/log/<int:entry_id>/delete",
         "peeredu.reflect.delete_note",
         fill=lambda w: {"enrolment_id": w.l1, "entry_id": w.note_id},
+        get=OWNER,
         post=OWNER_POST,
     ),
     Route(

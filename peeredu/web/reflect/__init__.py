@@ -33,7 +33,7 @@ def build_blueprint() -> Blueprint:
     bp.add_url_rule(
         "/learn/<int:enrolment_id>/log/<int:entry_id>/delete",
         view_func=log.delete_note,
-        methods=["POST"],
+        methods=["GET", "POST"],
     )
     bp.add_url_rule("/csrf-token", view_func=posting.fresh_csrf_token)
     return bp

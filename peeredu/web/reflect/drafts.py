@@ -302,7 +302,8 @@ def revise(
     if not outcome:
         return refused(enrolment, found, reflection, form, outcome.error)
     flash(_("Your new version starts from the previous text."), "success")
-    return redirect(editor_url(enrolment, found, "#editor"))
+    # The page's top: the message, then the feedback, then the fields.
+    return redirect(editor_url(enrolment, found))
 
 
 def flag(
@@ -317,7 +318,14 @@ def flag(
     )
     if not outcome:
         return refused(enrolment, found, reflection, form, outcome.error)
-    return redirect(editor_url(enrolment, found))
+    # Said next to the button (``#supervision``), where the learner is, not at the page's top.
+    flash(
+        _("Saved: marked for supervision.")
+        if reflection.supervision_flag
+        else _("Saved: the supervision mark is removed."),
+        "here",
+    )
+    return redirect(editor_url(enrolment, found, "#supervision"))
 
 
 # The editor's buttons, by the last part of their URL (and the ``action`` a page posted

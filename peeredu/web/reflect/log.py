@@ -83,15 +83,21 @@ def log(enrolment_id: int) -> str | Response:
         enrolment=enrolment,
         form=form,
         entries=practice_log.log_entries(db.session, enrolment.id),
-        delete_form=Form(),
     )
 
 
 @login_required
-def delete_note(enrolment_id: int, entry_id: int) -> Response:
+def delete_note(enrolment_id: int, entry_id: int) -> str | Response:
+    """Ask first: the GET is a page that says which note goes and that it cannot be undone;
+    only its button (a POST) deletes, and "Cancel" goes back to the log with the note kept."""
     enrolment = own_enrolment_or_404(enrolment_id)
     note = note_of(enrolment, entry_id)
-    if not Form().validate_on_submit():
+    form = Form()
+    if request.method == "GET":
+        return render_template(
+            "peeredu/reflect/delete_note.html", enrolment=enrolment, note=note, form=form
+        )
+    if not form.validate_on_submit():
         abort(400)
     perform(
         lambda session: practice_log.delete_log_entry(session, note),

@@ -116,6 +116,6 @@ def test_new_feedback_shows_links_to_it_and_goes_once_read(
     expect(feedback).to_contain_text("Læs feedbacken")
     feedback.click()
     expect(page).to_have_url(re.compile(re.escape(url(app, demo_paths[REVISING])) + "#"))
-    expect(page.locator("#versions-heading")).to_be_in_viewport()
+    expect(page.locator("#feedback")).to_be_in_viewport()
     page.goto(url(app, "/"))
     expect(page.get_by_role("heading", name="Ny feedback")).to_have_count(0)

@@ -92,10 +92,10 @@ def test_new_feedback_links_to_it_and_goes_when_opened(app, seeded):
     editor = f"/learn/{seeded[REVISING]}/assignments/{assignment_of(app, 2)}"
     page = client.get("/").get_data(as_text=True)
     assert "Ny feedback" in page
-    assert f'href="{editor}#versions-heading"' in page
+    assert f'href="{editor}#feedback"' in page
     assert client.get(editor).status_code == 200
     again = client.get("/").get_data(as_text=True)
-    assert "Ny feedback" not in again and f"{editor}#versions-heading" not in again
+    assert "Ny feedback" not in again and f"{editor}#feedback" not in again
     # Approved feedback read long ago (the demo's story) is not new either.
     assert "Ny feedback" not in signed_in(app, DRAFTING).get("/").get_data(as_text=True)
 

@@ -116,7 +116,15 @@ def cohort(cohort_id: int) -> str:
         tracks=list(Track),
         # 300 cells name a handful of statuses: translated once here, not once per cell.
         status_labels={status: label(status) for status in ModuleStatus},
+        # ... and link to a handful of routes: built once here, the cell adds its number.
+        review_path=_path_before_id(url_for("peeredu.review.review", version_id=0)),
+        learner_path=_path_before_id(url_for(".learner", cohort_id=found.id, enrolment_id=0)),
     )
+
+
+def _path_before_id(path: str) -> str:
+    """``/…/reviews/0`` as ``/…/reviews/``: a route whose last part is the id to append."""
+    return path.removesuffix("0")
 
 
 def cohort_csv(cohort_id: int) -> Response:
@@ -281,6 +289,15 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
             enrolment,
             [line.module.slug for line in course.lines],
         ),
+        reflections=sorted(
+            reviews.learner_reflections(db.session, enrolment.id),
+            key=lambda r: (
+                (curriculum.modules[r.module_slug].order, r.id)
+                if r.module_slug in curriculum.modules
+                else (10_000, r.id)
+            ),
+        ),
+        assignments=current_assignments(),
     )
 
 

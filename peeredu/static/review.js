@@ -1,7 +1,7 @@
 // The review page, made quicker with JavaScript (everything works without it):
 // - a refused save comes back with the error summary focused and in view;
-// - "Insert" puts a snippet into the comment box the teacher last wrote in (overall or a
-//   criterion's), at the cursor;
+// - "Insert" puts a snippet into the comment box the teacher last wrote in or clicked
+//   (overall or a criterion's), at the cursor;
 // - snippets are added, changed and deleted with fetch, so the feedback being written in the
 //   page is never lost to a reload. The routes answer JSON ({message, id, html}); the CSRF
 //   token goes in the X-CSRFToken header, as the editor's autosave sends its token.
@@ -38,8 +38,10 @@
     target = textarea;
     if (targetName) { targetName.textContent = labelOf(textarea); }
   }
+  // Where the teacher last wrote or clicked, not every box the Tab key passes through.
   comments.forEach(function (textarea) {
-    textarea.addEventListener("focus", function () { aim(textarea); });
+    textarea.addEventListener("input", function () { aim(textarea); });
+    textarea.addEventListener("pointerdown", function () { aim(textarea); });
   });
   if (target) { aim(target); }
 

@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -94,7 +95,12 @@ def _taught_cohort_or_404(cohort_id: int) -> Cohort:
 
 
 def _enrolment_in(cohort_: Cohort, enrolment_id: int) -> Enrolment:
-    return found_or_404(Enrolment, enrolment_id, visible=lambda e: e.cohort_id == cohort_.id)
+    return found_or_404(
+        Enrolment,
+        enrolment_id,
+        visible=lambda e: e.cohort_id == cohort_.id,
+        options=(joinedload(Enrolment.user), joinedload(Enrolment.organisation)),
+    )
 
 
 def _track_filter() -> Track | None:

@@ -32,7 +32,15 @@ def box(page: Page, selector: str) -> dict[str, float]:
     return found
 
 
-def open_review(page: Page, app: Flask) -> None:
+@pytest.fixture(params=["phone", "desktop"])
+def width(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def open_review(page: Page, app: Flask, width: str) -> None:
+    """The teacher signs in at ``width`` and opens Maria's reflection from the queue."""
+    page.set_viewport_size(WIDTHS[width])
+    sign_in(page, app, "tove@example.org")
     page.goto(url(app, "/"))
     page.get_by_role("navigation", name=say(app, "Main menu")).get_by_role(
         "link", name=say(app, "Reflections to review")
@@ -48,7 +56,6 @@ def criteria_of(app: Flask) -> list[str]:
         return [c.key for c in assignment.criteria]
 
 
-@pytest.mark.parametrize("width", ["phone", "desktop"])
 def test_review_send_back_and_find_it_again(
     app: Flask,
     page: Page,
@@ -58,9 +65,7 @@ def test_review_send_back_and_find_it_again(
 ) -> None:
     # A long reflection: the text is several screens tall at either width.
     version = reflect(app, course.enrolment, FIRST_MODULE, marker="Lang tekst. " * 400)
-    page.set_viewport_size(WIDTHS[width])
-    sign_in(page, app, "tove@example.org")
-    open_review(page, app)
+    open_review(page, app, width)
     keys = criteria_of(app)
 
     if width == "desktop":
@@ -117,18 +122,14 @@ def test_review_send_back_and_find_it_again(
     expect(page.locator("#rubric .feedback")).to_contain_text("Kommentar 0")
 
 
-@pytest.mark.parametrize("width", ["phone", "desktop"])
 def test_snippets_change_without_a_reload_and_go_into_any_comment_box(
     app: Flask,
     page: Page,
-    live_server: str,
     course: SimpleNamespace,  # noqa: F811
     width: str,
 ) -> None:
     reflect(app, course.enrolment, FIRST_MODULE)
-    page.set_viewport_size(WIDTHS[width])
-    sign_in(page, app, "tove@example.org")
-    open_review(page, app)
+    open_review(page, app, width)
     keys = criteria_of(app)
     overall = page.get_by_label(say(app, "Overall comment"))
     overall.fill("IKKE GEMT endnu")

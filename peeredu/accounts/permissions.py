@@ -22,6 +22,7 @@ from peeredu.accounts.models import (
     cohort_teachers,
     hr_scopes,
 )
+from peeredu.reflections.models import CommentSnippet
 
 
 class Visitor(Protocol):
@@ -151,3 +152,8 @@ def teaches_learner_in(
     """Act as the teacher of this learner at a cohort's address (set a due date): the
     enrolment is in cohort ``cohort_id`` and the visitor teaches that cohort."""
     return enrolment.cohort_id == cohort_id and teaches_cohort(session, visitor, cohort_id)
+
+
+def owns_snippet(visitor: Visitor | User, snippet: CommentSnippet) -> bool:
+    """Use, change or delete a comment snippet: only the teacher who wrote it."""
+    return isinstance(visitor, User) and snippet.teacher_id == visitor.id

@@ -198,13 +198,29 @@ def snippets(session: Session, teacher_id: int) -> list[CommentSnippet]:
     )
 
 
-def add_snippet(session: Session, teacher_id: int, text: str) -> CommentSnippet:
+def _snippet_text(text: str) -> str:
     text = text.strip()
     if not text:
         raise DomainError(N_("This field is required."), field="text")
     if len(text) > 1000:
         raise DomainError(N_("At most %(count)s characters, please."), field="text", count=1000)
-    snippet = CommentSnippet(teacher_id=teacher_id, text=text)
+    return text
+
+
+def add_snippet(session: Session, teacher_id: int, text: str) -> CommentSnippet:
+    snippet = CommentSnippet(teacher_id=teacher_id, text=_snippet_text(text))
     session.add(snippet)
     session.flush()
     return snippet
+
+
+def edit_snippet(session: Session, snippet: CommentSnippet, text: str) -> CommentSnippet:
+    """A new wording for one of the teacher's snippets (feedback already given keeps its own)."""
+    snippet.text = _snippet_text(text)
+    session.flush()
+    return snippet
+
+
+def delete_snippet(session: Session, snippet: CommentSnippet) -> None:
+    session.delete(snippet)
+    session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +15,7 @@ from peeredu.accounts.models import Cohort, Enrolment, Track, User
 from peeredu.curriculum import progress, records
 from peeredu.curriculum.content import Curriculum, LearningModule
 from peeredu.curriculum.progress import ModuleStatus
-from peeredu.reflections.drafts import statuses_by_module
+from peeredu.reflections.models import Reflection, ReflectionStatus, ReflectionVersion
 from peeredu.reports.exports import safe_cell
 
 
@@ -26,6 +26,8 @@ class MatrixRow:
     completed: int
     required: int
     attendance: records.AttendanceSummary
+    # The newest submitted version of each module's reflection, for the cell's link.
+    versions: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,33 @@ def cohort_enrolments(
     return session.scalars(query).all()
 
 
+def reflections_by_module(
+    session: Session, enrolment_ids: Collection[int]
+) -> dict[int, dict[str, tuple[ReflectionStatus, int | None]]]:
+    """Each enrolment's reflection status per module slug, with its newest submitted version
+    (None for a draft never submitted), in one query."""
+    newest = (
+        select(ReflectionVersion.id)
+        .where(ReflectionVersion.reflection_id == Reflection.id)
+        .order_by(ReflectionVersion.number.desc())
+        .limit(1)
+        .correlate(Reflection)
+        .scalar_subquery()
+    )
+    found: dict[int, dict[str, tuple[ReflectionStatus, int | None]]] = {
+        eid: {} for eid in enrolment_ids
+    }
+    if enrolment_ids:
+        rows = session.execute(
+            select(
+                Reflection.enrolment_id, Reflection.module_slug, Reflection.status, newest
+            ).where(Reflection.enrolment_id.in_(enrolment_ids))
+        )
+        for enrolment_id, module_slug, status, version_id in rows:
+            found[enrolment_id][module_slug] = (status, version_id)
+    return found
+
+
 def cohort_matrix(
     session: Session,
     curriculum: Curriculum,
@@ -66,7 +95,7 @@ def cohort_matrix(
     ids = [e.id for e in enrolments]
     completions = records.completions_by_enrolment(session, ids)
     summaries = records.summaries(session, ids, today=today)
-    reflections = statuses_by_module(session, ids)
+    reflections = reflections_by_module(session, ids)
     tracks = [track] if track is not None else [Track.PEER, Track.COLLEAGUE]
     modules: list[LearningModule] = []
     for each in tracks:
@@ -78,10 +107,8 @@ def cohort_matrix(
     for enrolment in enrolments:
         done = completions[enrolment.id]
         required = curriculum.course.tracks[enrolment.track].modules
-        statuses = {
-            slug: progress.module_status(slug, done, reflections[enrolment.id])
-            for slug in [*required, *done]
-        }
+        states = {module: status for module, (status, _) in reflections[enrolment.id].items()}
+        statuses = {slug: progress.module_status(slug, done, states) for slug in [*required, *done]}
         rows.append(
             MatrixRow(
                 enrolment=enrolment,
@@ -90,6 +117,11 @@ def cohort_matrix(
                 completed=sum(1 for slug in required if slug in done),
                 required=len(required),
                 attendance=summaries[enrolment.id],
+                versions={
+                    module: version
+                    for module, (_, version) in reflections[enrolment.id].items()
+                    if version is not None
+                },
             )
         )
     return CohortMatrix(

@@ -7,13 +7,14 @@ ever read here (never drafts, never the practice log), and never their text.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased, defer, joinedload, selectinload
 
 from peeredu.accounts.models import (
     Cohort,
@@ -34,6 +35,7 @@ from peeredu.reflections.models import (
     ReflectionStatus,
     ReflectionVersion,
     Review,
+    ReviewDecision,
 )
 
 # The statuses a teacher can see counted, in the order of the work. Drafts are the learner's.
@@ -45,6 +47,15 @@ COUNTED = (
 )
 
 Ts = TypeVarTuple("Ts")
+
+
+class QueueView(str, enum.Enum):
+    """Which versions the queue lists: those waiting (the work), those whose feedback was
+    released (to find it again), or every submitted version."""
+
+    WAITING = "waiting"
+    SENT = "sent"
+    ALL = "all"
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,8 @@ class QueueItem:
     cohort_name: str
     # A teacher has saved feedback on this version that is not released yet.
     draft_started: bool
+    released_at: datetime | None = None
+    decision: ReviewDecision | None = None
 
 
 def _taught(query: Select[*Ts], teacher_id: int) -> Select[*Ts]:
@@ -100,9 +113,13 @@ def _filtered(query: Select[*Ts], filters: QueueFilter) -> Select[*Ts]:
 
 
 def _queue_query(
-    teacher_id: int, filters: QueueFilter, exclude_version_id: int | None
+    teacher_id: int,
+    filters: QueueFilter,
+    exclude_version_id: int | None,
+    view: QueueView = QueueView.WAITING,
 ) -> Select[*tuple[Any, ...]]:
-    """The versions waiting for feedback (latest version, feedback not released)."""
+    """The versions of ``view``: waiting for feedback (latest version, feedback not released),
+    with feedback released, or all."""
     later = aliased(ReflectionVersion)
     newest = (
         select(func.max(later.number))
@@ -125,18 +142,23 @@ def _queue_query(
             Cohort.id,
             Cohort.name,
             Review.id,
+            Review.released_at,
+            Review.decision,
         )
         .join(Reflection, ReflectionVersion.reflection_id == Reflection.id)
         .join(Enrolment, Reflection.enrolment_id == Enrolment.id)
         .join(User, Enrolment.user_id == User.id)
         .join(Cohort, Enrolment.cohort_id == Cohort.id)
         .outerjoin(Review, Review.version_id == ReflectionVersion.id)
-        .where(
+    )
+    if view is QueueView.WAITING:
+        query = query.where(
             Reflection.status == ReflectionStatus.SUBMITTED,
             ReflectionVersion.number == newest,
             or_(Review.id.is_(None), Review.released_at.is_(None)),
         )
-    )
+    elif view is QueueView.SENT:
+        query = query.where(Review.released_at.is_not(None))
     query = _filtered(_taught(query, teacher_id), filters)
     if filters.flagged:
         query = query.where(Reflection.supervision_flag.is_(True))
@@ -159,10 +181,17 @@ def review_queue(
     exclude_version_id: int | None = None,
     limit: int | None = None,
     offset: int = 0,
+    view: QueueView = QueueView.WAITING,
 ) -> list[QueueItem]:
-    """Versions waiting for feedback in the teacher's cohorts, oldest submitted first."""
-    query = _queue_query(teacher_id, filters or QueueFilter(), exclude_version_id)
-    query = query.order_by(ReflectionVersion.submitted_at, ReflectionVersion.id)
+    """Versions of ``view`` in the teacher's cohorts: what waits oldest submitted first (the
+    order of the work), sent feedback newest released first, all newest submitted first."""
+    query = _queue_query(teacher_id, filters or QueueFilter(), exclude_version_id, view)
+    if view is QueueView.WAITING:
+        query = query.order_by(ReflectionVersion.submitted_at, ReflectionVersion.id)
+    elif view is QueueView.SENT:
+        query = query.order_by(Review.released_at.desc(), ReflectionVersion.id.desc())
+    else:
+        query = query.order_by(ReflectionVersion.submitted_at.desc(), ReflectionVersion.id.desc())
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return [
@@ -179,15 +208,22 @@ def review_queue(
             learner_name=row[9],
             cohort_id=row[10],
             cohort_name=row[11],
-            draft_started=row[12] is not None,
+            draft_started=row[12] is not None and row[13] is None,
+            released_at=row[13],
+            decision=row[14],
         )
         for row in session.execute(query)
     ]
 
 
-def queue_size(session: Session, teacher_id: int, filters: QueueFilter | None = None) -> int:
-    """How many versions wait for feedback, for the page count of the queue."""
-    waiting = _queue_query(teacher_id, filters or QueueFilter(), None).subquery()
+def queue_size(
+    session: Session,
+    teacher_id: int,
+    filters: QueueFilter | None = None,
+    view: QueueView = QueueView.WAITING,
+) -> int:
+    """How many versions the queue's ``view`` lists, for its page count."""
+    waiting = _queue_query(teacher_id, filters or QueueFilter(), None, view).subquery()
     return session.scalar(select(func.count()).select_from(waiting)) or 0
 
 
@@ -227,6 +263,27 @@ def version_with_learner(session: Session, version_id: int) -> ReflectionVersion
             .options(joinedload(Enrolment.user), joinedload(Enrolment.cohort))
         )
     )
+
+
+def learner_reflections(session: Session, enrolment_id: int) -> Sequence[Reflection]:
+    """One learner's reflections with every submitted version and its feedback (and who gave
+    it), in three queries. No text is read: not the draft (the learner's alone), nor the
+    versions' (the review page shows those)."""
+    return session.scalars(
+        select(Reflection)
+        .where(Reflection.enrolment_id == enrolment_id)
+        .options(
+            defer(Reflection.draft_text, raiseload=True),
+            defer(Reflection.draft_fields, raiseload=True),
+            selectinload(Reflection.versions).options(
+                defer(ReflectionVersion.text, raiseload=True),
+                defer(ReflectionVersion.html, raiseload=True),
+                defer(ReflectionVersion.fields, raiseload=True),
+                selectinload(ReflectionVersion.review).joinedload(Review.teacher),
+            ),
+        )
+        .order_by(Reflection.id)
+    ).all()
 
 
 def taught_cohorts(session: Session, teacher_id: int) -> Sequence[Cohort]:

@@ -20,7 +20,7 @@ Nothing else in ``peeredu.web`` commits (``tests/unit/test_architecture.py`` che
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -28,6 +28,7 @@ from flask import abort, flash, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from peeredu import audit
 from peeredu.errors import DomainError, NotFound
@@ -49,10 +50,17 @@ class Outcome(Generic[T]):
         return self.error is None
 
 
-def found_or_404(model: type[M], ident: Any, *, visible: Callable[[M], bool] | None = None) -> M:
+def found_or_404(
+    model: type[M],
+    ident: Any,
+    *,
+    visible: Callable[[M], bool] | None = None,
+    options: Sequence[ORMOption] = (),
+) -> M:
     """The row ``model[ident]`` of the request's session, or 404 if it is missing or not
-    ``visible`` to the user (a named permission, e.g. ``lambda c: teaches_cohort(...)``)."""
-    row = db.session.get(model, ident) if ident is not None else None
+    ``visible`` to the user (a named permission, e.g. ``lambda c: teaches_cohort(...)``);
+    ``options`` load what the page reads of it with the row (``joinedload(...)``)."""
+    row = db.session.get(model, ident, options=options) if ident is not None else None
     if row is None or (visible is not None and not visible(row)):
         abort(404)
     return row

@@ -28,6 +28,7 @@ from peeredu.reflections import deadlines, feedback
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import ReflectionVersion, Review, ReviewDecision
 from peeredu.reports import reviews
+from peeredu.web import review_snippets
 from peeredu.web.dates import long_date
 from peeredu.web.emails import queue_feedback_released
 from peeredu.web.forms import domain_message
@@ -35,7 +36,6 @@ from peeredu.web.guards import guard
 from peeredu.web.lifecycle import found_or_404, perform, record_shown
 from peeredu.web.numbers import whole_number
 from peeredu.web.pagination import beyond_the_last, requested_page
-from peeredu.web.redirects import safe_next
 from peeredu.web.review_forms import (
     ExtensionForm,
     NotificationForm,
@@ -43,10 +43,12 @@ from peeredu.web.review_forms import (
     ReviewForm,
     SnippetForm,
 )
+from peeredu.web.review_snippets import form_reasons
 
 # Reflections per page of the review queue, oldest first.
 QUEUE_PAGE = 50
 RELEASING = frozenset({"release", "release_next"})
+QUEUE_VIEWS = frozenset(v.value for v in reviews.QueueView)
 
 
 def build_blueprint() -> Blueprint:
@@ -54,7 +56,7 @@ def build_blueprint() -> Blueprint:
     bp.before_request(guard(permissions.is_teacher))
     bp.add_url_rule("/reviews", view_func=queue)
     bp.add_url_rule("/reviews/notifications", view_func=notifications, methods=["POST"])
-    bp.add_url_rule("/reviews/snippets", view_func=add_snippet, methods=["POST"])
+    review_snippets.register(bp)
     bp.add_url_rule("/reviews/<int:version_id>", view_func=review, methods=["GET", "POST"])
     bp.add_url_rule(
         "/cohorts/<int:cohort_id>/learners/<int:enrolment_id>/extensions",
@@ -95,16 +97,25 @@ def queue() -> str | Response:
         late=bool(form.late.data),
         flagged=bool(form.flagged.data),
     )
+    shown = request.args.get("show", "")
+    view = reviews.QueueView(shown) if shown in QUEUE_VIEWS else reviews.QueueView.WAITING
     page = requested_page()
-    waiting = reviews.queue_size(db.session, current_user.id, filters)
+    waiting = reviews.queue_size(db.session, current_user.id, filters, view)
     paging = pages_of(waiting, QUEUE_PAGE, page)
     if (last := beyond_the_last(paging)) is not None:
         return last
     return render_template(
         "peeredu/review/queue.html",
         form=form,
+        view=view,
+        views=list(reviews.QueueView),
         items=reviews.review_queue(
-            db.session, current_user.id, filters, limit=QUEUE_PAGE, offset=paging.offset
+            db.session,
+            current_user.id,
+            filters,
+            limit=QUEUE_PAGE,
+            offset=paging.offset,
+            view=view,
         ),
         paging=paging,
         waiting=waiting,
@@ -285,30 +296,10 @@ def _page(
             if v.number < version.number
         ],
         newest=versions[-1],
+        versions=versions,
         snippets=feedback.snippets(db.session, current_user.id),
         snippet_form=SnippetForm(formdata=None, next=url_for(".review", version_id=version.id)),
     )
-
-
-def _form_reasons(form: Any) -> str:
-    return " ".join(message for errors in form.errors.values() for message in errors)
-
-
-def add_snippet() -> Response:
-    form = SnippetForm()
-    back = safe_next(form.next.data, url_for(".queue"))
-    if not form.validate_on_submit():
-        flash(_("The snippet was not saved: %(reason)s", reason=_form_reasons(form)), "error")
-        return redirect(back + "#snippets")
-    saved = perform(
-        lambda session: feedback.add_snippet(session, current_user.id, form.text.data or ""),
-        form=form,
-        done=_("The snippet is saved."),
-    )
-    if saved.error is not None:
-        reason = domain_message(saved.error)
-        flash(_("The snippet was not saved: %(reason)s", reason=reason), "error")
-    return redirect(back + "#snippets")
 
 
 # -- Extensions -----------------------------------------------------------------------------
@@ -336,7 +327,7 @@ def grant_extension(cohort_id: int, enrolment_id: int) -> Response:
         + f"#due-{found.module}"
     )
     if not form.validate_on_submit():
-        flash(_("The due date was not changed: %(reason)s", reason=_form_reasons(form)), "error")
+        flash(_("The due date was not changed: %(reason)s", reason=form_reasons(form)), "error")
         return redirect(back)
     due = form.due_on.data
     assert due is not None  # DataRequired

@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -94,7 +95,12 @@ def _taught_cohort_or_404(cohort_id: int) -> Cohort:
 
 
 def _enrolment_in(cohort_: Cohort, enrolment_id: int) -> Enrolment:
-    return found_or_404(Enrolment, enrolment_id, visible=lambda e: e.cohort_id == cohort_.id)
+    return found_or_404(
+        Enrolment,
+        enrolment_id,
+        visible=lambda e: e.cohort_id == cohort_.id,
+        options=(joinedload(Enrolment.user), joinedload(Enrolment.organisation)),
+    )
 
 
 def _track_filter() -> Track | None:
@@ -116,7 +122,15 @@ def cohort(cohort_id: int) -> str:
         tracks=list(Track),
         # 300 cells name a handful of statuses: translated once here, not once per cell.
         status_labels={status: label(status) for status in ModuleStatus},
+        # ... and link to a handful of routes: built once here, the cell adds its number.
+        review_path=_path_before_id(url_for("peeredu.review.review", version_id=0)),
+        learner_path=_path_before_id(url_for(".learner", cohort_id=found.id, enrolment_id=0)),
     )
+
+
+def _path_before_id(path: str) -> str:
+    """``/…/reviews/0`` as ``/…/reviews/``: a route whose last part is the id to append."""
+    return path.removesuffix("0")
 
 
 def cohort_csv(cohort_id: int) -> Response:
@@ -281,6 +295,15 @@ def learner(cohort_id: int, enrolment_id: int) -> str:
             enrolment,
             [line.module.slug for line in course.lines],
         ),
+        reflections=sorted(
+            reviews.learner_reflections(db.session, enrolment.id),
+            key=lambda r: (
+                (curriculum.modules[r.module_slug].order, r.id)
+                if r.module_slug in curriculum.modules
+                else (10_000, r.id)
+            ),
+        ),
+        assignments=current_assignments(),
     )
 
 

@@ -270,6 +270,20 @@ def test_every_page_passes_axe_in_both_languages_and_widths(
         if who == LEARNER:
             for path in ERROR_PAGES:
                 checker.check(path, who)
+        if who == TEACHER:
+            # The queue's other lists, and a review sent back without anything filled in.
+            for shown in ("sent", "all"):
+                checker.check(f"/teach/reviews?show={shown}", who)
+            page.goto("/teach/reviews")
+            page.locator("table.review-queue th a").first.click()
+            page.get_by_role(
+                "button", name=say(app, "Release feedback", locale), exact=True
+            ).click()
+            expect(page.locator("#errors")).to_be_focused()
+            for size in (DESKTOP, PHONE):
+                page.set_viewport_size(size)
+                checker.problems += [f"review with errors: {p}" for p in axe_violations(page)]
+            page.set_viewport_size(DESKTOP)
         if who == ADMIN:
             # The invitation form sent empty: every error shown and tied to its field.
             page.goto("/admin/users/invite")

@@ -15,7 +15,8 @@ from playwright.sync_api import Page, expect
 
 from peeredu.accounts.models import Enrolment
 from peeredu.extensions import db
-from peeredu.reflections import practice_log
+from peeredu.reflections import feedback, practice_log
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.steps import say
 from tests.browser.test_journeys import course, editor_path, words  # noqa: F401 -- fixture
 from tests.factories import PASSWORD
@@ -140,6 +141,9 @@ def test_review_form_with_the_keyboard(
     learner.get_by_role("button", name=say(app, "Submit for feedback")).click()
     expect(learner.locator(".notice").first).to_be_visible()
     learner.context.close()
+    with app.app_context():
+        feedback.add_snippet(db.session, course.teacher.id, "Tydeligt eksempel.")
+        db.session.commit()
 
     keyboard_sign_in(page, app, "tove@example.org")
     tab_to(page, lambda f: f["text"] == say(app, "Reflections to review"))
@@ -149,14 +153,32 @@ def test_review_form_with_the_keyboard(
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.locator("fieldset.criterion").first).to_be_visible()
+    page.wait_for_load_state("load")  # review.js (deferred) is listening from here on
+
+    # On a phone the rubric follows the text: the jump link at the top leads into it.
+    page.set_viewport_size(PHONE)
+    tab_to(page, lambda f: f["text"] == say(app, "To the assessment"))
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert focused(page)["value"] == "met", "Tab after the jump link is not the first criterion"
+    page.set_viewport_size(DESKTOP)  # beside the text, the same order of stops
+    page.keyboard.press("Space")
 
     criteria = page.locator("fieldset.criterion").count()
-    for _ in range(criteria):
+    for _ in range(criteria - 1):
         # Tab enters each group of radio buttons at its first button, "met"; Space ticks it.
         tab_to(page, lambda f: f["tag"] == "input" and f["value"] == "met")
         page.keyboard.press("Space")
     assert page.locator("input[value=met]:checked").count() == criteria
-    tab_to(page, lambda f: f["id"] == "overall_comment")
+    # A snippet goes into the comment box last written in: here the last criterion's.
+    box = tab_to(page, lambda f: f["id"].startswith("comment-"))
+    page.keyboard.type("Se:")
+    insert = say(app, "Insert")
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"].startswith(insert))
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == box["id"]
+    expect(page.locator(f"#{box['id']}")).to_have_value("Se: Tydeligt eksempel.")
+    tab_to(page, lambda f: f["id"] == "overall_comment", back=True)
     page.keyboard.type("Godt arbejde, alle kriterier er opfyldt.")
     tab_to(page, lambda f: f["name"] == "decision" and f["value"] == "approved")
     page.keyboard.press("Space")

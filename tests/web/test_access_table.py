@@ -82,6 +82,7 @@ class World:
     invitation_token: str
     reset_token: str
     outbox_message_id: int
+    snippet_id: int  # T1's
     api_token_ids: dict[str, int] = field(default_factory=dict)
     api_tokens: dict[str, str] = field(default_factory=dict)
 
@@ -227,6 +228,7 @@ def seed_extras(app: Flask, people: dict[str, Any]) -> dict[str, Any]:
             module_slug=None,
             actor_id=users["teacher"].id,
         )
+        extras["snippet_id"] = feedback.add_snippet(session, users["teacher"].id, "T1s tekst").id
         for visitor in ("hr", "other_hr"):
             token, raw = api_tokens.create_token(
                 session, session.get(User, users[visitor].id), f"HR system {visitor}", now
@@ -720,6 +722,20 @@ TABLE: tuple[Route, ...] = (
         "peeredu.review.add_snippet",
         post=only("teacher", "other_teacher", ok=ALLOWED),
         form=lambda w: {"text": "Fremmed tekststump", "next": "/teach/reviews"},
+    ),
+    Route(
+        "/teach/reviews/snippets/<int:snippet_id>",
+        "peeredu.review.edit_snippet",
+        fill=lambda w: {"snippet_id": w.snippet_id},
+        post=TEACHER_POST,
+        form=lambda w: {"text": "Fremmed rettelse", "next": "/teach/reviews"},
+    ),
+    Route(
+        "/teach/reviews/snippets/<int:snippet_id>/delete",
+        "peeredu.review.delete_snippet",
+        fill=lambda w: {"snippet_id": w.snippet_id},
+        post=TEACHER_POST,
+        form=lambda w: {"next": "/teach/reviews"},
     ),
     # -- HR --------------------------------------------------------------------------------------
     Route("/hr/", "peeredu.hr.index", get=BOTH_HR),

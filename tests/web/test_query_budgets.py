@@ -52,8 +52,12 @@ BUDGETS = {
     "module page": 5,
     "reflection autosave": 7,
     "teacher review queue": 6,
+    # The same queries as the waiting list, another WHERE and ORDER BY (issue 17).
+    "teacher review queue, sent": 6,
     "review page": 10,
     "cohort matrix": 11,
+    # Progress, attendance, due dates, and every reflection with its versions and feedback.
+    "teacher learner page": 17,
     "HR participant list": 9,
     "HR CSV export": 8,
     "certificate PDF": 5,
@@ -116,8 +120,12 @@ def _requests(app: Flask, scale: national.Scale) -> dict[str, Callable[[], TestR
         ),
         "reflection autosave": _autosave(learner, focus),
         "teacher review queue": lambda: teacher.get("/teach/reviews"),
+        "teacher review queue, sent": lambda: teacher.get("/teach/reviews?show=sent"),
         "review page": lambda: teacher.get(f"/teach/reviews/{focus.version_id}"),
         "cohort matrix": lambda: teacher.get(f"/teach/cohorts/{focus.cohort_id}"),
+        "teacher learner page": lambda: teacher.get(
+            f"/teach/cohorts/{focus.cohort_id}/learners/{focus.enrolment_id}"
+        ),
         "HR participant list": lambda: hr.get("/hr/?track=peer"),
         "HR CSV export": lambda: hr.get("/hr/participants.csv"),
         "certificate PDF": lambda: graduate.get(f"/certificates/{focus.certificate_id}.pdf"),

@@ -812,7 +812,7 @@ def test_snippets_are_added_and_shown_to_their_teacher_only(
     )
     assert response.status_code == 302 and response.headers["Location"].endswith(url + "#snippets")
     page = page_of(tove.get(url))
-    assert "SNIPPET-Godt set, 6021" in page and 'data-snippets-for="overall_comment"' in page
+    assert "SNIPPET-Godt set, 6021" in page and 'data-insert-default="overall_comment"' in page
 
     tage = signed_in(make_client, "tage@example.org")
     assert "SNIPPET-Godt set, 6021" not in page_of(tage.get(url))

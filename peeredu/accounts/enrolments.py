@@ -31,6 +31,11 @@ class EnrolmentSpec:
     work_role: WorkRole | str
 
 
+def default_work_role(track: Track | str) -> WorkRole:
+    """The role at work when none is given: a peer is a paid peer, a colleague a colleague."""
+    return WorkRole.PAID_PEER if Track(track) is Track.PEER else WorkRole.COLLEAGUE
+
+
 def enrol(session: Session, user: User, spec: EnrolmentSpec, *, actor_id: int | None) -> Enrolment:
     track = parse_choice(
         Track, spec.track, N_("Unknown track. Use peer or colleague."), field="track"

@@ -187,12 +187,15 @@ def add_teacher(cohort_id: int) -> Response:
     form = TeacherForm()
     if not form.validate_on_submit():
         flash(_("Write the teacher's email address."), "error")
-    else:
-        perform(
-            lambda session: organisations.add_teacher(
-                session, cohort, form.email.data or "", actor_id=current_user.id
-            ),
-            done=_("%(email)s now teaches %(cohort)s.", email=form.email.data, cohort=cohort.name),
+    elif added := perform(
+        lambda session: organisations.add_teacher(
+            session, cohort, form.email.data or "", actor_id=current_user.id
+        )
+    ):
+        assert added.value is not None
+        flash(
+            _("%(name)s now teaches %(cohort)s.", name=added.value.name, cohort=cohort.name),
+            "success",
         )
     return redirect(url_for(".edit_cohort", cohort_id=cohort.id) + "#teachers-heading")
 

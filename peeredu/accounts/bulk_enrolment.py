@@ -5,9 +5,10 @@ Danish column names too). ``bulk_files.parse`` reads the file or refuses it as a
 ``FileRefused`` naming what is wrong); ``validate`` names every row's problems without
 writing; ``apply`` validates again inside the caller's transaction (what changed since the
 preview is caught there) and enrols: an existing account (matched by email) gets the
-enrolment, a new person gets an account, the enrolment and an invitation token (the same
-``invitations.invite`` as the single invitation). Nothing is written unless every row is
-valid, or the caller asks for the valid rows only.
+enrolment, a new person gets an account, the enrolment and an invitation token (the rows
+``users.create_user``, ``enrolments.enrol`` and ``invitations.invite`` make for one person,
+with the same audit rows, written for all the rows in a few flushes). Nothing is written
+unless every row is valid, or the caller asks for the valid rows only.
 """
 
 from __future__ import annotations
@@ -21,9 +22,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peeredu import audit
-from peeredu.accounts import enrolments, invitations
+from peeredu.accounts import enrolments, invitations, users
 from peeredu.accounts.bulk_files import Row
-from peeredu.accounts.models import Cohort, Enrolment, Organisation, Role, Track, User
+from peeredu.accounts.models import (
+    Cohort,
+    Enrolment,
+    Organisation,
+    Role,
+    TokenPurpose,
+    Track,
+    User,
+    UserRole,
+)
 from peeredu.accounts.validation import normalise_email, required_text
 from peeredu.db import lock
 from peeredu.errors import N_, DomainError
@@ -258,30 +268,45 @@ def _enrol_rows(
     now: datetime,
     max_age: timedelta,
 ) -> Applied:
-    invited: list[tuple[User, str]] = []
+    """What ``invitations.invite`` and ``enrolments.enrol`` do for one person, for all the
+    rows at once: the rows are checked (``validate``), so a few flushes insert them all and
+    the audit log gets the same rows as one by one."""
+    accounts = {
+        c.email: users.new_user(email=c.email, name=c.row.name, roles=[Role.LEARNER], locale=locale)
+        for c in chosen
+        if c.existing is None
+    }
+    session.add_all(accounts.values())
+    for c in chosen:
+        if c.existing is not None and Role.LEARNER not in c.existing.roles:
+            c.existing.role_rows.append(UserRole(role=Role.LEARNER))
+    session.flush()
+    enrolled = []
     for c in chosen:
         assert c.track is not None and c.organisation_id is not None
-        spec = enrolments.EnrolmentSpec(
-            cohort_id=cohort.id,
-            organisation_id=c.organisation_id,
-            track=c.track,
-            work_role=enrolments.default_work_role(c.track),
-        )
-        if c.existing is not None:
-            enrolments.enrol(session, c.existing, spec, actor_id=actor_id)
-            continue
-        invited.append(
-            invitations.invite(
-                session,
-                email=c.email,
-                name=c.row.name,
-                roles=[Role.LEARNER],
-                locale=locale,
-                enrolment=spec,
-                actor_id=actor_id,
-                now=now,
-                max_age=max_age,
+        enrolled.append(
+            Enrolment(
+                user_id=(c.existing or accounts[c.email]).id,
+                cohort_id=cohort.id,
+                organisation_id=c.organisation_id,
+                track=c.track,
+                work_role=enrolments.default_work_role(c.track),
             )
         )
+    invited = []
+    for user in accounts.values():
+        row, token = invitations.token_row(
+            user.id, TokenPurpose.INVITATION, now=now, max_age=max_age, created_by_id=actor_id
+        )
+        session.add(row)
+        invited.append((user, token))
+    session.add_all(enrolled)
     session.flush()
-    return Applied(enrolled=len(chosen), invited=invited)
+    for user in accounts.values():
+        users.record_created(session, user, actor_id=actor_id)
+    for enrolment in enrolled:
+        enrolments.record_enrolled(session, enrolment, actor_id=actor_id)
+    for user in accounts.values():
+        audit.record(session, actor_id, "invitation.send", "user", user.id)
+    session.flush()
+    return Applied(enrolled=len(enrolled), invited=invited)

@@ -128,7 +128,11 @@ class ConfirmUploadForm(Form):
 
 class TeacherForm(Form):
     email = EmailField(
-        _l("The teacher's email address"), validators=[DataRequired(), Length(max=254)]
+        _l("The teacher's email address"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l(
+            "A person with an account; they get the teacher role if they do not have it."
+        ),
     )
 
 

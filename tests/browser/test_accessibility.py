@@ -232,6 +232,14 @@ def check_cohort_people_pages(app: Flask, page: Page, checker: Checker, locale: 
         f"Ny Person;ny.person@example.org;peer;{organisation}\r\n"
         "Forkert;ikke-en-adresse;peer;Ingen\r\n"
     )
+    # The cohort page the walk reaches first is the new-cohort form, without these links.
+    for endpoint, path in (
+        ("peeredu.admin.enrol_from_file", f"/admin/cohorts/{cohort_id}/enrol"),
+        ("peeredu.admin.move_enrolment", f"/admin/enrolments/{enrolment_id}/move"),
+    ):
+        if endpoint not in checker.reached:
+            checker.reached[endpoint] = path
+            checker.check(path, ADMIN)
     page.goto(f"/admin/cohorts/{cohort_id}/enrol")
     page.locator("#people").set_input_files(
         files=[{"name": "hold.csv", "mimeType": "text/csv", "buffer": content.encode()}]

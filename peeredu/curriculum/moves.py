@@ -27,8 +27,6 @@ from sqlalchemy.orm import Session
 
 from peeredu import audit
 from peeredu.accounts.models import Cohort, Enrolment
-from peeredu.certification import services as certification
-from peeredu.curriculum.content import Curriculum
 from peeredu.curriculum.records import Attendance, ClassDay
 from peeredu.db import local_date, lock
 from peeredu.errors import N_, DomainError
@@ -76,7 +74,6 @@ def _refuse_duplicate(enrolment: Enrolment, target: Cohort) -> DomainError:
 
 def move_enrolment(
     session: Session,
-    curriculum: Curriculum,
     enrolment: Enrolment,
     target_cohort_id: int,
     *,
@@ -124,6 +121,6 @@ def move_enrolment(
         ),
         now=now,
     )
-    # The new cohort's days may complete the attendance rule (fewer days, all attended).
-    certification.settle(session, curriculum, [enrolment.id], now=now)
+    # No certificate to settle: a move cannot complete the rule. Attendance restarts at none
+    # of the new cohort's days; an exception or a certificate already held moves along.
     return enrolment

@@ -31,7 +31,7 @@ from peeredu.accounts import bulk_enrolment, bulk_files, organisations, queries
 from peeredu.accounts.models import Cohort, Enrolment
 from peeredu.curriculum import moves
 from peeredu.db import local_date
-from peeredu.extensions import current_curriculum, current_time, db
+from peeredu.extensions import current_time, db
 from peeredu.reports.exports import csv_lines, write_xlsx
 from peeredu.web.admin_forms import ConfirmUploadForm, MoveForm, TeacherForm, UploadForm, options
 from peeredu.web.emails import queue_invitation
@@ -224,7 +224,6 @@ def move_enrolment(enrolment_id: int) -> str | Response:
         elif perform(
             lambda session: moves.move_enrolment(
                 session,
-                current_curriculum(),
                 enrolment,
                 target.id,
                 actor_id=current_user.id,

@@ -125,7 +125,6 @@ def test_a_move_into_a_cohort_the_learner_is_already_in_is_refused(
         with pytest.raises(Exception, match="already enrolled"):
             moves.move_enrolment(
                 db.session,
-                current_curriculum(),
                 db.session.get_one(Enrolment, learner.enrolment_id),
                 later_cohort.id,
                 actor_id=1,

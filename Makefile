@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard peeredu/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install lock browser oidc-provider run test lint typecheck test-sqlite test-postgres i18n-extract i18n-update i18n-check clean bench bench-markdown
+.PHONY: install lock browser oidc-provider run test lint typecheck test-sqlite test-postgres i18n-extract i18n-update i18n-check clean bench bench-markdown bench-bulk
 
 # Exact versions with hashes from requirements.lock (the app and its test tools); the ranges
 # stay in pyproject.toml. `make lock` refreshes the lock file after a change of the ranges.
@@ -102,6 +102,11 @@ bench: install
 # The worst Markdown the renderer accepts, timed (bench/markdown_worst.py); fails above 100 ms.
 bench-markdown: install
 	$(PY) -m bench.markdown_worst
+
+# A cohort enrolled from a 500-row file, timed on SQLite and PostgreSQL (bench/bulk_enrolment.py);
+# fails above 5 s.
+bench-bulk: install
+	$(PY) -m bench.bulk_enrolment
 
 # Translators: extract new strings, then merge them into every catalog.
 i18n-extract: $(STAMP)

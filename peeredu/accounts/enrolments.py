@@ -31,6 +31,11 @@ class EnrolmentSpec:
     work_role: WorkRole | str
 
 
+def default_work_role(track: Track | str) -> WorkRole:
+    """The role at work when none is given: a peer is a paid peer, a colleague a colleague."""
+    return WorkRole.PAID_PEER if Track(track) is Track.PEER else WorkRole.COLLEAGUE
+
+
 def enrol(session: Session, user: User, spec: EnrolmentSpec, *, actor_id: int | None) -> Enrolment:
     track = parse_choice(
         Track, spec.track, N_("Unknown track. Use peer or colleague."), field="track"
@@ -68,15 +73,21 @@ def enrol(session: Session, user: User, spec: EnrolmentSpec, *, actor_id: int | 
     )
     session.add(enrolment)
     session.flush()
+    record_enrolled(session, enrolment, actor_id=actor_id)
+    return enrolment
+
+
+def record_enrolled(session: Session, enrolment: Enrolment, *, actor_id: int | None) -> None:
     audit.record(
         session,
         actor_id,
         "enrolment.create",
         "enrolment",
         enrolment.id,
-        detail=f"user={user.id} cohort={cohort.id} track={track.value}",
+        detail=(
+            f"user={enrolment.user_id} cohort={enrolment.cohort_id} track={enrolment.track.value}"
+        ),
     )
-    return enrolment
 
 
 def set_enrolment_status(

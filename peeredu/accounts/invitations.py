@@ -41,19 +41,32 @@ def issue_token(
 ) -> str:
     """A new one-time token; earlier unused tokens of the same purpose stop working."""
     revoke_tokens(session, user, purpose, now=now)
-    raw = new_token()
-    session.add(
-        AccountToken(
-            user_id=user.id,
-            purpose=purpose,
-            token_hash=digest(raw),
-            created_at=now,
-            expires_at=now + max_age,
-            created_by_id=created_by_id,
-        )
-    )
+    row, raw = token_row(user.id, purpose, now=now, max_age=max_age, created_by_id=created_by_id)
+    session.add(row)
     session.flush()
     return raw
+
+
+def token_row(
+    user_id: int,
+    purpose: TokenPurpose,
+    *,
+    now: datetime,
+    max_age: timedelta,
+    created_by_id: int | None,
+) -> tuple[AccountToken, str]:
+    """A new token's row (its digest) and the token itself, for a user with no open token of
+    this purpose (``issue_token`` revokes them first; a new account has none)."""
+    raw = new_token()
+    row = AccountToken(
+        user_id=user_id,
+        purpose=purpose,
+        token_hash=digest(raw),
+        created_at=now,
+        expires_at=now + max_age,
+        created_by_id=created_by_id,
+    )
+    return row, raw
 
 
 def revoke_tokens(session: Session, user: User, purpose: TokenPurpose, *, now: datetime) -> int:

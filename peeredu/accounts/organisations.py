@@ -21,7 +21,8 @@ from peeredu.accounts.models import (
     User,
     UserRole,
 )
-from peeredu.accounts.validation import parse_choice, required_text
+from peeredu.accounts.validation import normalise_email, parse_choice, required_text
+from peeredu.db import lock
 from peeredu.errors import N_, DomainError, NotFound
 
 DEFAULT_COURSE = "peer-uddannelsen"
@@ -151,3 +152,39 @@ def get_cohort_by_name(session: Session, name: str, *, field: str) -> Cohort:
     if cohort is None:
         raise NotFound(N_("No cohort is called %(name)s."), field=field, name=name)
     return cohort
+
+
+def add_teacher(session: Session, cohort: Cohort, email: str, *, actor_id: int) -> User:
+    """The person with this address teaches the cohort from now on; given the teacher role
+    if they do not hold it yet (as enrolling gives the learner role)."""
+    address = normalise_email(email)
+    user = session.scalar(select(User).where(User.email == address))
+    if user is None:
+        raise DomainError(
+            N_("No account has the address %(email)s. Invite the person first."),
+            field="email",
+            email=address,
+        )
+    if not user.active:
+        raise DomainError(
+            N_("The account of %(email)s is deactivated."), field="email", email=address
+        )
+    lock(session, cohort)
+    if user in cohort.teachers:
+        raise DomainError(
+            N_("%(name)s already teaches %(cohort)s."),
+            field="email",
+            name=user.name,
+            cohort=cohort.name,
+        )
+    if Role.TEACHER not in user.roles:
+        lock(session, user)
+        user.role_rows.append(UserRole(role=Role.TEACHER))
+        user.bump_session_version()
+        audit.record(session, actor_id, "user.roles", "user", user.id, detail="roles=+teacher")
+    cohort.teachers.append(user)
+    session.flush()
+    audit.record(
+        session, actor_id, "cohort.teacher.add", "cohort", cohort.id, detail=f"user={user.id}"
+    )
+    return user

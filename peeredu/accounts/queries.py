@@ -125,6 +125,16 @@ def enrolments_of(session: Session, user_id: int) -> Sequence[Enrolment]:
     ).all()
 
 
+def cohort_participants(session: Session, cohort_id: int) -> Sequence[Enrolment]:
+    return session.scalars(
+        select(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.cohort_id == cohort_id)
+        .options(selectinload(Enrolment.user), selectinload(Enrolment.organisation))
+        .order_by(func.lower(User.name), Enrolment.id)
+    ).all()
+
+
 def cohort_sizes(session: Session) -> dict[int, int]:
     rows = session.execute(
         select(Enrolment.cohort_id, func.count()).group_by(Enrolment.cohort_id)

@@ -61,19 +61,31 @@ def create_user(
     password_hash = (
         check_new_password(password, email=email, name=name) if password is not None else None
     )
-    user = User(email=email, name=name, locale=locale, password_hash=password_hash)
-    user.role_rows = [UserRole(role=role) for role in sorted(parsed_roles)]
+    user = new_user(email=email, name=name, roles=parsed_roles, locale=locale)
+    user.password_hash = password_hash
     session.add(user)
     session.flush()
+    record_created(session, user, actor_id=actor_id)
+    return user
+
+
+def new_user(*, email: str, name: str, roles: Iterable[Role], locale: str) -> User:
+    """A user row from checked values (``create_user`` checks them; so does a bulk
+    enrolment, for many rows at once), not yet added to a session."""
+    user = User(email=email, name=name, locale=locale, password_hash=None)
+    user.role_rows = [UserRole(role=role) for role in sorted(set(roles))]
+    return user
+
+
+def record_created(session: Session, user: User, *, actor_id: int | None) -> None:
     audit.record(
         session,
         actor_id,
         "user.create",
         "user",
         user.id,
-        detail="roles=" + ",".join(sorted(r.value for r in parsed_roles)),
+        detail="roles=" + ",".join(sorted(r.value for r in user.roles)),
     )
-    return user
 
 
 def update_user(

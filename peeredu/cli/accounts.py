@@ -103,12 +103,11 @@ def enrol_command(
         found_org = organisations.get_organisation_by_name(
             session, organisation, field="organisation"
         )
-        default_role = WorkRole.PAID_PEER if track == Track.PEER.value else WorkRole.COLLEAGUE
         spec = enrolments.EnrolmentSpec(
             cohort_id=found_cohort.id,
             organisation_id=found_org.id,
             track=track,
-            work_role=work_role or default_role,
+            work_role=work_role or enrolments.default_work_role(track),
         )
         enrolments.enrol(session, user, spec, actor_id=None)
     click.echo(f"Enrolled {user.email} in {found_cohort.name} ({track}).")

@@ -6,7 +6,8 @@ queries the certification rule needs. The operations that change them (``attenda
 same transaction: certification reads this module, those modules call certification.
 
 Attendance is a share of the cohort's *planned* class days (past and future, cancelled days
-left out), compared in integers: ``present * 100 >= threshold * planned``. A day nobody
+left out), compared in integers: ``present * 100 >= threshold * planned``; only the days of
+the learner's current cohort count (a learner moved to another cohort: ``moves``). A day nobody
 registered is not a day attended, so a certificate cannot be earned mid-course by counting only
 the days registered so far.
 """
@@ -208,10 +209,17 @@ def summaries(
     if not enrolment_ids:
         return {}
     counts: dict[int, dict[AttendanceStatus, int]] = {eid: {} for eid in enrolment_ids}
+    # Only the days of the learner's current cohort: after a move to another cohort, what was
+    # registered on the old cohort's days is kept but no longer counts (curriculum.moves).
     rows = session.execute(
         select(Attendance.enrolment_id, Attendance.status, func.count())
         .join(ClassDay, ClassDay.id == Attendance.class_day_id)
-        .where(Attendance.enrolment_id.in_(enrolment_ids), ClassDay.cancelled_at.is_(None))
+        .join(Enrolment, Enrolment.id == Attendance.enrolment_id)
+        .where(
+            Attendance.enrolment_id.in_(enrolment_ids),
+            ClassDay.cancelled_at.is_(None),
+            ClassDay.cohort_id == Enrolment.cohort_id,
+        )
         .group_by(Attendance.enrolment_id, Attendance.status)
     )
     for enrolment_id, status, count in rows:

@@ -21,8 +21,8 @@ from peeredu.accounts import organisations as organisation_service
 from peeredu.accounts import permissions, queries
 from peeredu.accounts.models import Cohort, Organisation
 from peeredu.extensions import current_time, db
-from peeredu.web import admin_users
-from peeredu.web.admin_forms import CohortForm, OrganisationForm, options
+from peeredu.web import admin_cohorts, admin_users
+from peeredu.web.admin_forms import CohortForm, OrganisationForm, TeacherForm, options
 from peeredu.web.guards import guard
 from peeredu.web.lifecycle import found_or_404, perform
 
@@ -52,6 +52,12 @@ def build_blueprint() -> Blueprint:
         ("/outbox/<int:message_id>/cancel", outbox_cancel, ["POST"]),
         ("/cohorts/new", edit_cohort, ["GET", "POST"]),
         ("/cohorts/<int:cohort_id>", edit_cohort, ["GET", "POST"]),
+        ("/cohorts/<int:cohort_id>/enrol", admin_cohorts.enrol_from_file, ["GET", "POST"]),
+        ("/cohorts/<int:cohort_id>/enrol/confirm", admin_cohorts.confirm_enrolment, ["POST"]),
+        ("/cohorts/<int:cohort_id>/teachers", admin_cohorts.add_teacher, ["POST"]),
+        ("/cohorts/participants.xlsx", admin_cohorts.enrolment_template_xlsx, ["GET"]),
+        ("/cohorts/participants.csv", admin_cohorts.enrolment_template_csv, ["GET"]),
+        ("/enrolments/<int:enrolment_id>/move", admin_cohorts.move_enrolment, ["GET", "POST"]),
     ]
     for rule, view, methods in rules:
         bp.add_url_rule(rule, view_func=view, methods=methods)
@@ -146,7 +152,13 @@ def edit_cohort(cohort_id: int | None = None) -> str | Response:
         done=_("The cohort is saved."),
         back=url_for(".cohorts"),
     )
-    return saved or render_template("peeredu/admin/cohort_form.html", form=form, cohort=cohort)
+    return saved or render_template(
+        "peeredu/admin/cohort_form.html",
+        form=form,
+        cohort=cohort,
+        participants=queries.cohort_participants(db.session, cohort.id) if cohort else [],
+        teacher_form=TeacherForm(formdata=None),
+    )
 
 
 # -- Mail queue -----------------------------------------------------------------------------

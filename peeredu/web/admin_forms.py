@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -110,3 +112,31 @@ class AnonymiseForm(ReasonForm):
         _l("I understand that this cannot be undone."),
         validators=[DataRequired(_l("Tick the box to confirm."))],
     )
+
+
+class UploadForm(Form):
+    people = FileField(
+        _l("The file with the participants"),
+        validators=[FileRequired(_l("Choose a file."))],
+        description=_l(
+            "An Excel workbook (.xlsx) or a CSV file, one row per person, at most 1,000 rows."
+        ),
+    )
+
+
+class ConfirmUploadForm(Form):
+    rows = HiddenField()
+
+
+class TeacherForm(Form):
+    email = EmailField(
+        _l("The teacher's email address"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l(
+            "A person with an account; they get the teacher role if they do not have it."
+        ),
+    )
+
+
+class MoveForm(Form):
+    cohort = SelectField(_l("Move to cohort"), validate_choice=False, default="")

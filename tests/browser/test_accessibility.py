@@ -67,6 +67,8 @@ PAGES: dict[str, str] = {
     "peeredu.admin.new_enrolment": ADMIN,
     "peeredu.admin.cohorts": ADMIN,
     "peeredu.admin.edit_cohort": ADMIN,
+    "peeredu.admin.enrol_from_file": ADMIN,
+    "peeredu.admin.move_enrolment": ADMIN,
     "peeredu.admin.organisations": ADMIN,
     "peeredu.admin.edit_organisation": ADMIN,
     "peeredu.admin.outbox_view": ADMIN,
@@ -97,6 +99,8 @@ NOT_PAGES: dict[str, str] = {
     "peeredu.hr.participants_csv": "a CSV download",
     "peeredu.hr.participants_xlsx": "an XLSX download",
     "peeredu.teach.cohort_csv": "a CSV download",
+    "peeredu.admin.enrolment_template_xlsx": "an XLSX download",
+    "peeredu.admin.enrolment_template_csv": "a CSV download",
     "peeredu.my_data.download": "a ZIP download",
     "peeredu.oidc.start": "redirects to the identity provider",
     "peeredu.oidc.callback": "redirects after sign-in; its error page is checked with axe in "
@@ -227,6 +231,45 @@ class Checker:
                         queue.append(href.split("#")[0])
 
 
+def check_cohort_people_pages(app: Flask, page: Page, checker: Checker, locale: str) -> None:
+    """The pages a POST shows: an uploaded file's preview with a bad row, and the
+    confirmation of a move, at both widths."""
+    with app.app_context():
+        enrolment = users.get_user_by_email(db.session, LEARNER).enrolments[0]
+        cohort_id, enrolment_id = enrolment.cohort_id, enrolment.id
+        organisation = enrolment.organisation.name
+    content = "navn;e-mail;spor;organisation\r\n" + (
+        f"Ny Person;ny.person@example.org;peer;{organisation}\r\n"
+        "Forkert;ikke-en-adresse;peer;Ingen\r\n"
+    )
+    # The cohort page the walk reaches first is the new-cohort form, without these links.
+    for endpoint, path in (
+        ("peeredu.admin.enrol_from_file", f"/admin/cohorts/{cohort_id}/enrol"),
+        ("peeredu.admin.move_enrolment", f"/admin/enrolments/{enrolment_id}/move"),
+    ):
+        if endpoint not in checker.reached:
+            checker.reached[endpoint] = path
+            checker.check(path, ADMIN)
+    page.goto(f"/admin/cohorts/{cohort_id}/enrol")
+    page.locator("#people").set_input_files(
+        files=[{"name": "hold.csv", "mimeType": "text/csv", "buffer": content.encode()}]
+    )
+    page.get_by_role("button", name=say(app, "Check the file", locale)).click()
+    expect(page.locator("#row-problems")).to_be_visible()
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        checker.problems += [f"enrol preview: {p}" for p in axe_violations(page)]
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"/admin/enrolments/{enrolment_id}/move")
+    page.locator("#cohort").select_option(index=1)
+    page.get_by_role("button", name=say(app, "Continue", locale)).click()
+    expect(page.get_by_role("heading", level=2).first).to_be_visible()
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        checker.problems += [f"move confirmation: {p}" for p in axe_violations(page)]
+    page.set_viewport_size(DESKTOP)
+
+
 @pytest.mark.parametrize("locale", ["da", "en"])
 def test_every_page_passes_axe_in_both_languages_and_widths(
     app: Flask, context: Any, page: Page, demo_data: None, locale: str
@@ -290,6 +333,7 @@ def test_every_page_passes_axe_in_both_languages_and_widths(
             page.get_by_role("button", name=say(app, "Send invitation", locale)).click()
             expect(page.locator(".error-summary")).to_be_visible()
             checker.problems += [f"invite with errors: {p}" for p in axe_violations(page)]
+            check_cohort_people_pages(app, page, checker, locale)
 
     missing = [
         f"{e} (as {who}): no link led there" for e, who in PAGES.items() if e not in checker.reached

@@ -910,6 +910,39 @@ TABLE: tuple[Route, ...] = (
             "end_date": "2027-06-01",
         },
     ),
+    Route(
+        "/admin/cohorts/<int:cohort_id>/enrol",
+        "peeredu.admin.enrol_from_file",
+        fill=c1,
+        get=ADMIN_GET,
+        post=ADMIN_POST,
+    ),
+    Route(
+        "/admin/cohorts/<int:cohort_id>/enrol/confirm",
+        "peeredu.admin.confirm_enrolment",
+        fill=c1,
+        post=ADMIN_POST,
+        form=lambda w: {"rows": "x"},
+    ),
+    Route(
+        "/admin/cohorts/<int:cohort_id>/teachers",
+        "peeredu.admin.add_teacher",
+        fill=c1,
+        post=ADMIN_POST,
+        form=lambda w: {"email": EMAILS["other_teacher"]},
+    ),
+    Route(
+        "/admin/cohorts/participants.xlsx", "peeredu.admin.enrolment_template_xlsx", get=ADMIN_GET
+    ),
+    Route("/admin/cohorts/participants.csv", "peeredu.admin.enrolment_template_csv", get=ADMIN_GET),
+    Route(
+        "/admin/enrolments/<int:enrolment_id>/move",
+        "peeredu.admin.move_enrolment",
+        fill=lambda w: {"enrolment_id": w.l1},
+        get=ADMIN_GET,
+        post=ADMIN_POST,
+        form=lambda w: {"cohort": str(w.cohort_2), "confirm": "1"},
+    ),
     Route("/admin/outbox", "peeredu.admin.outbox_view", get=ADMIN_GET),
     Route(
         "/admin/outbox/<int:message_id>/send",

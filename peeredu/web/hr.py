@@ -63,7 +63,7 @@ COLUMN_WIDTHS = (28, 32, 28, 20, 12, 12, 22, 28, 14, 10, 10, 12, 16, 20, 12)
 
 
 class ParticipantFilterForm(SearchForm):
-    q = StringField(_l("Search by name"), validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Search by name or email"), validators=[Optional(), Length(max=200)])
     organisation = ListSelectField(_l("Organisation"), validate_choice=False)
     cohort = ListSelectField(_l("Cohort"), validate_choice=False)
     track = SelectField(

@@ -30,13 +30,15 @@ MARKER = "SECRET-REFLECTION-TEXT-5521"
 
 
 class _Rows(HTMLParser):
-    """The audit table's rows, as lists of cell texts."""
+    """The audit table's rows, as lists of cell texts as a wide screen shows them (without
+    the column names that lead each cell on a phone)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[list[str]] = []
         self._in_body = False
         self._cell: list[str] | None = None
+        self._in_label = False
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
         if tag == "tbody":
@@ -45,16 +47,20 @@ class _Rows(HTMLParser):
             self.rows.append([])
         elif self._in_body and tag == "td":
             self._cell = []
+        elif tag == "span" and ("class", "cell-label") in attrs:
+            self._in_label = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "tbody":
             self._in_body = False
+        elif tag == "span" and self._in_label:
+            self._in_label = False
         elif tag == "td" and self._cell is not None:
             self.rows[-1].append(" ".join("".join(self._cell).split()))
             self._cell = None
 
     def handle_data(self, data: str) -> None:
-        if self._cell is not None:
+        if self._cell is not None and not self._in_label:
             self._cell.append(data)
 
 

@@ -112,7 +112,7 @@ PROBLEMS = [
         "Ukendt Sted;sted@example.org;peer;Ingen Kommune",
         "Der findes ingen organisation med navnet Ingen Kommune",
     ),
-    ("Ukendt Spor;spor@example.org;leder;Region Hovedstaden", "Ukendt spor “leder”"),
+    ("Ukendt Spor;spor@example.org;leder;Region Hovedstaden", "Ukendt spor »leder«"),
     ("Igen Ny;NY@example.org;peer;Region Hovedstaden", "Samme e-mailadresse som række 2"),
 ]
 

@@ -542,6 +542,10 @@ def varied(app: Flask, world: SimpleNamespace) -> SimpleNamespace:
         ("q=%25", []),
         ("q=_", []),
         ("q=Bent", []),
+        # By email, in any case; never beyond the organisations HR follows (Bent is in B).
+        ("q=ERIK.Eriksen@Example.org", ["Erik Eriksen"]),
+        ("q=dam@", ["Dorte Dam"]),
+        ("q=bent.berg@example.org", []),
         ("track=nonsense&status=nonsense&cohort=x", A_NAMES),
         ("cohort=%C2%B2&organisation=%C2%B2", A_NAMES),
     ],

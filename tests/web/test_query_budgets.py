@@ -126,8 +126,8 @@ def _requests(app: Flask, scale: national.Scale) -> dict[str, Callable[[], TestR
         "teacher learner page": lambda: teacher.get(
             f"/teach/cohorts/{focus.cohort_id}/learners/{focus.enrolment_id}"
         ),
-        "HR participant list": lambda: hr.get("/hr/?track=peer"),
-        "HR CSV export": lambda: hr.get("/hr/participants.csv"),
+        "HR participant list": lambda: hr.get("/hr/?track=peer&q=e"),
+        "HR CSV export": lambda: hr.get("/hr/participants.csv?q=e"),
         "certificate PDF": lambda: graduate.get(f"/certificates/{focus.certificate_id}.pdf"),
         "public verification": lambda: anonymous.get(f"/verify/{focus.code}"),
         "API list": lambda: anonymous.get("/api/v1/participants?per_page=100", headers=bearer),

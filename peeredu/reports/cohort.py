@@ -36,6 +36,8 @@ class CohortMatrix:
     retired: tuple[str, ...]
     rows: tuple[MatrixRow, ...]
     threshold: int
+    # The cohort's class day today, if it has one that is not cancelled.
+    class_day_today: records.ClassDay | None = None
 
 
 def cohort_enrolments(
@@ -67,7 +69,8 @@ def cohort_matrix(
     ids = [e.id for e in enrolments]
     completions = records.completions_by_enrolment(session, ids)
     summaries = records.summaries(session, ids, today=today)
-    taught = attendance.modules_taught(session, cohort.id, today=today)
+    held = attendance.held_days(session, cohort.id, today=today)
+    taught = attendance.modules_of(held)
     reflections = statuses_by_module(session, ids)
     tracks = [track] if track is not None else [Track.PEER, Track.COLLEAGUE]
     modules: list[LearningModule] = []
@@ -105,6 +108,7 @@ def cohort_matrix(
         retired=tuple(progress.retired_slugs(curriculum, completions.values())),
         rows=tuple(rows),
         threshold=curriculum.course.attendance_threshold,
+        class_day_today=next((day for day in held if day.date == today), None),
     )
 
 

@@ -19,6 +19,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -215,6 +216,8 @@ def _day_in(cohort_: Cohort, day_id: int) -> ClassDay:
 
 
 def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
+    """The day's register: everyone present unless registered otherwise, so the teacher only
+    changes the exceptions; ``?mark=absent`` starts from everyone absent instead."""
     found = _taught_cohort_or_404(cohort_id)
     day = _day_in(found, day_id)
     learners = cohort_enrolments(db.session, found.id)
@@ -225,7 +228,7 @@ def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
             for e in learners
             if request.form.get(f"status-{e.id}")
         }
-        if perform(
+        saved = perform(
             lambda session: attendance.register(
                 session,
                 current_curriculum(),
@@ -233,20 +236,42 @@ def register_attendance(cohort_id: int, day_id: int) -> str | BaseResponse:
                 chosen,
                 actor_id=current_user.id,
                 now=current_time(),
-            ),
-            done=_("Attendance is saved."),
-        ):
+            )
+        )
+        if saved:
+            flash(_saved_attendance(day, chosen, changed=saved.value or 0), "success")
             return redirect(url_for(".days", cohort_id=found.id))
+    statuses = attendance.statuses_for_day(db.session, day.id)
+    mark = request.args.get("mark")
+    everyone = AttendanceStatus.ABSENT if mark == "absent" else AttendanceStatus.PRESENT
     return render_template(
         "peeredu/teach/attendance.html",
         cohort=found,
         day=day,
         learners=learners,
-        statuses=attendance.statuses_for_day(db.session, day.id),
+        statuses=statuses,
+        chosen={
+            e.id: everyone if mark in ("absent", "present") else statuses.get(e.id, everyone)
+            for e in learners
+        },
+        all_absent=mark == "absent",
         choices=list(AttendanceStatus),
         too_early=day.date > local_date(current_time()),
         form=form,
         module=current_curriculum().module(day.module_slug) if day.module_slug else None,
+    )
+
+
+def _saved_attendance(day: ClassDay, chosen: dict[int, str], *, changed: int) -> str:
+    when = format_date(day.date, "long")
+    if not changed:
+        return _("Nothing changed: attendance for %(date)s was already registered so.", date=when)
+    present = sum(1 for status in chosen.values() if status == AttendanceStatus.PRESENT.value)
+    return _(
+        "Attendance for %(date)s is saved: %(present)s present, %(absent)s absent.",
+        date=when,
+        present=present,
+        absent=len(chosen) - present,
     )
 
 

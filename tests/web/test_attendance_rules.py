@@ -3,17 +3,18 @@ that move or are cancelled count at once for everyone."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from peeredu import demo
 from peeredu.accounts.models import Role
 from peeredu.audit import AuditEvent
 from peeredu.curriculum import attendance
 from peeredu.curriculum.records import Attendance, ClassDay
 from peeredu.errors import DomainError
-from peeredu.extensions import current_curriculum, db
+from peeredu.extensions import current_assignments, current_curriculum, db
 from tests.factories import PASSWORD
 
 
@@ -260,3 +261,12 @@ def test_the_register_starts_with_everyone_present_and_shows_what_is_registered(
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "Intet er ændret" in unchanged and "er gemt" not in unchanged
+
+
+def test_the_demo_course_under_way_in_december_has_no_class_day_at_christmas(app):
+    with app.app_context():
+        demo.seed(db.session, current_curriculum(), current_assignments(), today=date(2026, 12, 1))
+        dates = set(db.session.scalars(select(ClassDay.date)))
+    assert date(2026, 12, 22) in dates and date(2027, 1, 5) in dates
+    christmas = {date(2026, 12, 24) + timedelta(days=n) for n in range(9)}  # to 1 January
+    assert not dates & christmas

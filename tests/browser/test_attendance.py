@@ -61,6 +61,11 @@ def statuses(app: Flask, day_id: int) -> dict[int, AttendanceStatus]:
         return attendance.statuses_for_day(db.session, day_id)
 
 
+def signed_in_at(page: Page, app: Flask, width: str) -> None:
+    page.set_viewport_size(WIDTHS[width])
+    sign_in(page, app, "tove@example.org")
+
+
 def learner_group(page: Page, name: str) -> Locator:
     return page.get_by_role("group", name=name)
 
@@ -69,8 +74,7 @@ def learner_group(page: Page, name: str) -> Locator:
 def test_todays_attendance_with_two_exceptions_in_five_clicks(
     app: Flask, page: Page, register: SimpleNamespace, width: str
 ) -> None:
-    page.set_viewport_size(WIDTHS[width])
-    sign_in(page, app, "tove@example.org")
+    signed_in_at(page, app, width)
     clicks = Clicks()
     clicks.click(page.get_by_role("link", name="Hold A"))
     clicks.click(page.get_by_role("link", name=say(app, "Register today's attendance")))
@@ -142,8 +146,7 @@ def test_the_days_page_shows_each_state_and_a_future_day_offers_no_register(
             now=clock.now,
         )
         db.session.commit()
-    page.set_viewport_size(WIDTHS[width])
-    sign_in(page, app, "tove@example.org")
+    signed_in_at(page, app, width)
     page.goto(url(app, f"/teach/cohorts/{register.cohort.id}/days"))
     cards = page.locator("ol.day-list > li")
     expect(cards).to_have_count(16)
@@ -195,8 +198,7 @@ def test_the_days_page_shows_each_state_and_a_future_day_offers_no_register(
 def test_a_register_sent_with_nothing_chosen_is_refused(
     app: Flask, page: Page, register: SimpleNamespace, width: str
 ) -> None:
-    page.set_viewport_size(WIDTHS[width])
-    sign_in(page, app, "tove@example.org")
+    signed_in_at(page, app, width)
     page.goto(url(app, f"/teach/cohorts/{register.cohort.id}/days/{register.days[0]}"))
     # A register whose choices are all cleared, as a page kept open from before the
     # learners were enrolled, or a script, may send it.

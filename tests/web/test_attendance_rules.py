@@ -152,19 +152,16 @@ def test_register_refuses_a_future_day_and_an_empty_form_in_the_domain(app, cour
 def test_a_day_cannot_move_onto_a_holiday_or_another_class_day(app, client, course):
     cohort, _, days = course
     base = f"/teach/cohorts/{cohort.id}/days"
-    refused = client.submit(
-        f"{base}/{days[2]}/move",
-        {"date": "2027-03-25", "reason": "Lokalet"},
-        token_page=base,
-        follow_redirects=True,
-    ).get_data(as_text=True)
-    assert "2027-03-25 er en helligdag (Skærtorsdag)" in refused
-    clash = client.submit(
-        f"{base}/{days[2]}/move",
-        {"date": "2027-02-10", "reason": "Lokalet"},
-        token_page=base,
-        follow_redirects=True,
-    ).get_data(as_text=True)
+
+    def move_to(day: str) -> str:
+        form = {"date": day, "reason": "Lokalet"}
+        response = client.submit(
+            f"{base}/{days[2]}/move", form, token_page=base, follow_redirects=True
+        )
+        return response.get_data(as_text=True)
+
+    assert "2027-03-25 er en helligdag (Skærtorsdag)" in move_to("2027-03-25")
+    clash = move_to("2027-02-10")
     assert "Holdet har allerede en undervisningsdag på den dato" in clash
     with app.app_context():
         assert db.session.get(ClassDay, days[2]).date == date(2027, 2, 8)
@@ -244,22 +241,19 @@ def test_the_register_starts_with_everyone_present_and_shows_what_is_registered(
     assert everyone_absent.count('value="absent" checked') == 2
     assert "Markér alle til stede" in everyone_absent
 
-    saved = client.submit(
-        url,
-        {f"status-{enrolment.id}": "absent_with_notice", f"status-{other.id}": "present"},
-        token_page=url,
-        follow_redirects=True,
-    ).get_data(as_text=True)
+    choices = {f"status-{enrolment.id}": "absent_with_notice", f"status-{other.id}": "present"}
+
+    def save() -> str:
+        return client.submit(url, choices, token_page=url, follow_redirects=True).get_data(
+            as_text=True
+        )
+
+    saved = save()
     assert "Fremmødet for 1. februar 2027 er gemt: 1 til stede, 1 fraværende." in saved
     again = client.get(url).get_data(as_text=True)
     assert f'name="status-{enrolment.id}" value="absent_with_notice" checked' in again
     assert "Fremmødet er registreret for denne dag" in again
-    unchanged = client.submit(
-        url,
-        {f"status-{enrolment.id}": "absent_with_notice", f"status-{other.id}": "present"},
-        token_page=url,
-        follow_redirects=True,
-    ).get_data(as_text=True)
+    unchanged = save()  # the same choices again
     assert "Intet er ændret" in unchanged and "er gemt" not in unchanged
 
 

@@ -31,8 +31,9 @@ from peeredu.accounts.models import (
     WorkRole,
     cohort_teachers,
 )
-from peeredu.curriculum.attendance import ClassDay, plan_dates
+from peeredu.curriculum.attendance import ClassDay
 from peeredu.curriculum.content import Curriculum
+from peeredu.curriculum.planning import plan_dates
 from peeredu.extensions import current_assignments, current_curriculum, db
 from peeredu.reflections.definitions import AssignmentSet
 

@@ -9,7 +9,7 @@ meets the rule settles their certificate in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from peeredu import audit
 from peeredu.accounts.models import Cohort, Enrolment
 from peeredu.certification import services as certification
 from peeredu.curriculum.content import Curriculum
+from peeredu.curriculum.planning import plan_dates, require_teaching_date
 from peeredu.curriculum.records import (
     Attendance,
     AttendanceException,
@@ -39,7 +40,8 @@ def class_days(session: Session, cohort_id: int) -> list[ClassDay]:
 
 
 def _check_date(session: Session, cohort: Cohort, day: date) -> None:
-    """A class day lies in the cohort's period, on a date the cohort has no other day."""
+    """A class day lies in the cohort's period, on a date the school teaches and the cohort
+    has no other day."""
     if not cohort.start_date <= day <= cohort.end_date:
         raise DomainError(
             N_("The day must be within the cohort's period, %(start)s to %(end)s."),
@@ -47,6 +49,7 @@ def _check_date(session: Session, cohort: Cohort, day: date) -> None:
             start=cohort.start_date.isoformat(),
             end=cohort.end_date.isoformat(),
         )
+    require_teaching_date(day)
     clash = session.scalar(
         select(ClassDay.id).where(ClassDay.cohort_id == cohort.id, ClassDay.date == day)
     )
@@ -154,22 +157,11 @@ def cancel_class_day(
     _day_changed(session, curriculum, day, "class_day.cancel", detail, actor_id=actor_id, now=now)
 
 
-def plan_dates(first: date, count: int, *, days_between: int = 2) -> list[date]:
-    """Two class days a week: the first day's weekday and ``days_between`` days later."""
-    dates: list[date] = []
-    week_start = first
-    while len(dates) < count:
-        dates.append(week_start)
-        if len(dates) < count:
-            dates.append(week_start + timedelta(days=days_between))
-        week_start += timedelta(weeks=1)
-    return dates
-
-
 def plan_class_days(
     session: Session, curriculum: Curriculum, cohort: Cohort, *, actor_id: int
 ) -> list[ClassDay]:
-    """The course file's plan of class days, twice a week from the cohort's start."""
+    """The course file's plan of class days, twice a week from the cohort's start, around
+    public holidays and the Christmas week."""
     if session.scalar(select(func.count()).where(ClassDay.cohort_id == cohort.id)):
         raise DomainError(N_("The cohort already has class days; add more one at a time."))
     plan = curriculum.course.class_days
@@ -194,6 +186,17 @@ def plan_class_days(
         )
         for day, item in zip(dates, plan, strict=True)
     ]
+
+
+def day_on(session: Session, cohort_id: int, on: date) -> ClassDay | None:
+    """The cohort's class day on that date, unless it was cancelled."""
+    return session.scalars(
+        select(ClassDay).where(
+            ClassDay.cohort_id == cohort_id,
+            ClassDay.date == on,
+            ClassDay.cancelled_at.is_(None),
+        )
+    ).first()
 
 
 # -- Attendance -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from peeredu.accounts.models import Cohort, Enrolment, Track, User
-from peeredu.curriculum import progress, records
+from peeredu.curriculum import attendance, progress, records
 from peeredu.curriculum.content import Curriculum, LearningModule
 from peeredu.curriculum.progress import ModuleStatus
 from peeredu.reflections.models import Reflection, ReflectionStatus, ReflectionVersion
@@ -37,6 +37,8 @@ class CohortMatrix:
     retired: tuple[str, ...]
     rows: tuple[MatrixRow, ...]
     threshold: int
+    # The cohort's class day today, if it has one that is not cancelled.
+    class_day_today: records.ClassDay | None = None
 
 
 def cohort_enrolments(
@@ -129,6 +131,7 @@ def cohort_matrix(
         retired=tuple(progress.retired_slugs(curriculum, completions.values())),
         rows=tuple(rows),
         threshold=curriculum.course.attendance_threshold,
+        class_day_today=attendance.day_on(session, cohort.id, today),
     )
 
 

@@ -1,4 +1,5 @@
-"""Keyboard only: the reflection and review forms with Tab, Shift+Tab, Enter and Space.
+"""Keyboard only: the reflection, review and attendance forms with Tab, Shift+Tab, Enter,
+Space and the arrow keys.
 
 Every stop on the way must show where the focus is; the skip link leads to the content; form
 errors are announced and tied to their fields; the autosave status is a polite live region.
@@ -14,10 +15,13 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from peeredu.accounts.models import Enrolment
+from peeredu.curriculum import attendance
+from peeredu.curriculum.records import AttendanceStatus
 from peeredu.extensions import db
 from peeredu.reflections import feedback, practice_log
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.steps import say
+from tests.browser.test_attendance import register  # noqa: F401 -- fixture
 from tests.browser.test_journeys import course, editor_path, words  # noqa: F401 -- fixture
 from tests.factories import PASSWORD
 
@@ -243,3 +247,34 @@ def test_deleting_a_note_with_the_keyboard_asks_first(
         page.keyboard.press("Enter")
     expect(page.locator(".flashes")).to_contain_text(say(app, "The note is deleted."))
     expect(page.locator(".note-text")).to_have_count(0)
+
+
+def test_attendance_form_with_the_keyboard(
+    app: Flask,
+    page: Page,
+    register: SimpleNamespace,  # noqa: F811
+) -> None:
+    """Today's register from the cohort page: Tab to a learner, arrows to the exception."""
+    keyboard_sign_in(page, app, "tove@example.org")
+    tab_to(page, lambda f: f["text"] == "Hold A")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, lambda f: f["text"] == say(app, "Register today's attendance"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    bo, emil = register.learners["Bo Berg"].id, register.learners["Emil Friis"].id
+    # Tab enters each group at its chosen button, "present"; the arrow keys move the choice.
+    tab_to(page, lambda f: f["name"] == f"status-{bo}" and f["value"] == "present")
+    page.keyboard.press("ArrowRight")
+    tab_to(page, lambda f: f["name"] == f"status-{emil}")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == say(app, "Save attendance"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".flash-success")).to_be_visible()
+    with app.app_context():
+        saved = attendance.statuses_for_day(db.session, register.days[1])
+    assert saved[bo] is AttendanceStatus.ABSENT
+    assert saved[emil] is AttendanceStatus.ABSENT_WITH_NOTICE
+    assert sum(s is AttendanceStatus.PRESENT for s in saved.values()) == 3

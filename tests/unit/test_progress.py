@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from peeredu.accounts.models import Enrolment, Track
-from peeredu.curriculum.attendance import plan_dates
 from peeredu.curriculum.loader import load_curriculum
+from peeredu.curriculum.planning import plan_dates
 from peeredu.curriculum.progress import (
     ModuleStatus,
     course_progress,

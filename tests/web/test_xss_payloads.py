@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 
@@ -124,6 +125,19 @@ def filled_world(app: Flask, make: Any, make_client: Any, payload: str) -> tuple
     days = f"/teach/cohorts/{world.cohort_1}/days"
     day = {"date": "2027-02-08", "topic": payload, "module": ""}
     assert teacher.submit(days, day).status_code in ok
+    with app.app_context():
+        table = metadata.tables["class_days"]
+        added = db.session.scalar(
+            select(table.c.id).where(
+                table.c.cohort_id == world.cohort_1, table.c.date == date(2027, 2, 8)
+            )
+        )
+    # The move's reason is shown beside the day (the page is checked with the topic's).
+    move = {"date": "2027-02-09", "reason": payload}
+    assert teacher.submit(f"{days}/{added}/move", move).status_code in ok
+    with app.app_context():
+        reason = db.session.scalar(select(table.c.move_reason).where(table.c.id == added))
+        assert reason == " ".join(payload.split())
     snippet = {"text": payload, "next": "/teach/reviews"}
     assert teacher.submit("/teach/reviews/snippets", snippet).status_code in ok
     issued = teacher.submit(f"/enrolments/{world.l2}/certificate", {"reason": payload})

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from peeredu.accounts.models import (
@@ -188,6 +188,19 @@ def queue_size(session: Session, teacher_id: int, filters: QueueFilter | None = 
     """How many versions wait for feedback, for the page count of the queue."""
     waiting = _queue_query(teacher_id, filters or QueueFilter(), None).subquery()
     return session.scalar(select(func.count()).select_from(waiting)) or 0
+
+
+def waiting_counts(session: Session, teacher_id: int) -> tuple[int, int, int]:
+    """How many versions wait for the teacher: in all, late, marked for supervision."""
+    waiting = _queue_query(teacher_id, QueueFilter(), None).subquery()
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((waiting.c.late.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((waiting.c.supervision_flag.is_(True), 1), else_=0)), 0),
+        ).select_from(waiting)
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def next_in_queue(session: Session, teacher_id: int, *, after_version_id: int) -> int | None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from peeredu.accounts import permissions
 from peeredu.accounts.queries import enrolments_of
 from peeredu.certification import services as certificate_services
 from peeredu.certification.eligibility import eligibility
 from peeredu.curriculum import records
 from peeredu.db import local_date
 from peeredu.extensions import current_curriculum, current_time, db
-from peeredu.reports.reviews import taught_cohorts
+from peeredu.reports.staff_home import staff_panels
 from peeredu.web.guards import login_required
 from peeredu.web.learn import learner_progress
 
@@ -26,9 +25,6 @@ def build_blueprint() -> Blueprint:
 @login_required
 def index() -> str:
     enrolments = enrolments_of(db.session, current_user.id)
-    taught = (
-        taught_cohorts(db.session, current_user.id) if permissions.is_teacher(current_user) else []
-    )
     ids = [e.id for e in enrolments]
     summaries = records.summaries(db.session, ids, today=local_date(current_time()))
     completions = records.completions_by_enrolment(db.session, ids)
@@ -44,6 +40,10 @@ def index() -> str:
         progress=learner_progress(list(enrolments), completions),
         attendance=summaries,
         course=curriculum.course,
-        taught=taught,
-        hr_organisations=current_user.hr_organisations if permissions.is_hr(current_user) else [],
+        **staff_panels(
+            db.session,
+            current_user,
+            now=current_time(),
+            threshold=curriculum.course.attendance_threshold,
+        ),
     )

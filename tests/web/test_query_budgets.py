@@ -44,8 +44,15 @@ TODAY = date(2026, 11, 23)
 # days did (the planned and held days of each cohort, and any exception): +1 where it is shown.
 # The certificate lists the modules completed, read from the completions (kept when an account
 # is anonymised) rather than copied onto the certificate, which would need a migration: +1.
+# The staff start pages count with grouped queries (reports/staff_home.py): the teacher's waiting
+# counts, next class days, learners at risk with their attendance and last activity; HR's counts
+# per organisation and the attendance of its active learners; the admin's invitations, failed
+# mail (count and list) and cohorts starting soon.
 BUDGETS = {
     "learner start page": 11,
+    "teacher start page": 10,
+    "HR start page": 7,
+    "admin start page": 7,
     "module page": 6,
     "reflection autosave": 7,
     "teacher review queue": 6,
@@ -104,6 +111,7 @@ def _requests(app: Flask, scale: national.Scale) -> dict[str, Callable[[], TestR
     teacher = _login(app, logins.teacher)
     hr = _login(app, logins.hr)
     graduate = _login(app, logins.graduate)
+    admin = _login(app, logins.admin)
     anonymous: Client = app.test_client()  # type: ignore[assignment]
     bearer = {"Authorization": f"Bearer {focus.api_token}"}
     return {
@@ -112,6 +120,9 @@ def _requests(app: Flask, scale: national.Scale) -> dict[str, Callable[[], TestR
             f"/learn/{focus.enrolment_id}/modules/{focus.module_slug}"
         ),
         "reflection autosave": _autosave(learner, focus),
+        "teacher start page": lambda: teacher.get("/"),
+        "HR start page": lambda: hr.get("/"),
+        "admin start page": lambda: admin.get("/"),
         "teacher review queue": lambda: teacher.get("/teach/reviews"),
         "review page": lambda: teacher.get(f"/teach/reviews/{focus.version_id}"),
         "cohort matrix": lambda: teacher.get(f"/teach/cohorts/{focus.cohort_id}"),

@@ -287,10 +287,15 @@ def test_every_page_passes_axe_in_both_languages_and_widths(
             page.get_by_role("button", name=say(app, "Send invitation", locale)).click()
             expect(page.locator(".error-summary")).to_be_visible()
             checker.problems += [f"invite with errors: {p}" for p in axe_violations(page)]
-            # Revoking asks first; the link to it is on the page of a person with a certificate.
+            # Revoking and deactivating ask first; the walk sees one person's page, so open both.
             revoke = f"/certificates/{demo_certificate_id(app)}/revoke"
             checker.reached["peeredu.certificates.revoke"] = revoke
             checker.check(revoke, who)
+            with app.app_context():
+                learner_id = users.get_user_by_email(db.session, LEARNER).id
+            deactivate = f"/admin/users/{learner_id}/deactivate"
+            checker.reached["peeredu.admin.deactivate"] = deactivate
+            checker.check(deactivate, who)
 
     missing = [
         f"{e} (as {who}): no link led there" for e, who in PAGES.items() if e not in checker.reached

@@ -345,6 +345,9 @@ def pages(focus: Focus) -> list[Page]:
             "learner",
         ),
         Page("reflection autosave (POST)", "", "autosave", target_ms=AUTOSAVE_TARGET_MS),
+        Page("teacher start page", "/", "teacher"),
+        Page("HR start page", "/", "hr"),
+        Page("admin start page", "/", "admin"),
         Page("teacher review queue", "/teach/reviews", "teacher"),
         Page("review page", f"/teach/reviews/{focus.version_id}", "teacher"),
         Page("cohort matrix (30 x 10)", f"/teach/cohorts/{focus.cohort_id}", "teacher"),
@@ -503,6 +506,7 @@ def measure(url: str, scale: str, duration: int, connections: int) -> dict[str, 
             "hr": Browser(port).login(logins.hr),
             "hr_national": Browser(port).login(logins.hr_national),
             "graduate": Browser(port).login(logins.graduate),
+            "admin": Browser(port).login(logins.admin),
             "": Browser(port),
         }
         for page in pages(focus):

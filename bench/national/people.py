@@ -76,7 +76,7 @@ class People:
         return user_id
 
     def staff(self, scale: Scale, org_ids: list[int]) -> list[int]:
-        """The teachers (their ids returned) and the HR users with their organisations."""
+        """The teachers (their ids returned), the HR users with their organisations, one admin."""
         teachers = [
             self.user(f"teacher{i:03d}@{DOMAIN}", f"Underviser {i:03d}", Role.TEACHER)
             for i in range(scale.teachers)
@@ -91,4 +91,5 @@ class People:
                 scope = [org_ids[index % len(org_ids)]]
             for org_id in scope:
                 self.out.add(hr_scopes, {"user_id": hr_id, "organisation_id": org_id})
+        self.user(f"admin000@{DOMAIN}", "Administrator 000", Role.ADMIN)
         return teachers

@@ -14,7 +14,7 @@ from peeredu.certification.models import Certificate
 from peeredu.reflections.models import Reflection, ReflectionStatus, ReflectionVersion
 
 # Raise when the data this package writes changes: the benchmark caches seeded databases by it.
-SEEDER_VERSION = 1
+SEEDER_VERSION = 2  # 2: an administrator (the admin start page)
 PASSWORD = "national-bench-2026"
 DOMAIN = "national.peeredu.dk"
 
@@ -63,6 +63,7 @@ class FocusLogins:
     hr: str  # over ``focus_hr_organisations`` organisations
     hr_national: str  # over every organisation (the big export)
     graduate: str  # a learner with a certificate, in the oldest (finished) cohort
+    admin: str
 
 
 def focus_logins(scale: Scale) -> FocusLogins:
@@ -73,6 +74,7 @@ def focus_logins(scale: Scale) -> FocusLogins:
         hr=f"hr000@{DOMAIN}",
         hr_national=f"hr001@{DOMAIN}",
         graduate=f"learner{graduate:05d}@{DOMAIN}",
+        admin=f"admin000@{DOMAIN}",
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, defer, joinedload, selectinload
 
 from peeredu.accounts.models import (
@@ -225,6 +225,19 @@ def queue_size(
     """How many versions the queue's ``view`` lists, for its page count."""
     waiting = _queue_query(teacher_id, filters or QueueFilter(), None, view).subquery()
     return session.scalar(select(func.count()).select_from(waiting)) or 0
+
+
+def waiting_counts(session: Session, teacher_id: int) -> tuple[int, int, int]:
+    """How many versions wait for the teacher: in all, late, marked for supervision."""
+    waiting = _queue_query(teacher_id, QueueFilter(), None).subquery()
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((waiting.c.late.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((waiting.c.supervision_flag.is_(True), 1), else_=0)), 0),
+        ).select_from(waiting)
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def next_in_queue(session: Session, teacher_id: int, *, after_version_id: int) -> int | None:

@@ -36,6 +36,7 @@ def build_blueprint() -> Blueprint:
         ("/users/invite", admin_users.invite, ["GET", "POST"]),
         ("/users/<int:user_id>", admin_users.user_detail, ["GET", "POST"]),
         ("/users/<int:user_id>/active", admin_users.set_active, ["POST"]),
+        ("/users/<int:user_id>/deactivate", admin_users.deactivate, ["GET", "POST"]),
         ("/users/<int:user_id>/anonymise", admin_users.anonymise, ["POST"]),
         ("/users/<int:user_id>/two-factor/reset", admin_users.reset_two_factor, ["POST"]),
         ("/users/<int:user_id>/invitation/resend", admin_users.resend_invitation, ["POST"]),

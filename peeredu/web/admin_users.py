@@ -134,7 +134,6 @@ def user_detail(user_id: int) -> str | Response:
         hr_form=hr_form,
         enrolments=enrolments,
         certificates=certificates_by_enrolment(db.session, [e.id for e in enrolments]),
-        reason_form=Form(),
         anonymise_form=AnonymiseForm(),
         two_factor=twofactor.is_enabled(db.session, user),
         status_form=EnrolmentStatusForm(),
@@ -158,6 +157,21 @@ def set_active(user_id: int) -> Response:
             session, user, active, actor_id=current_user.id
         ),
         _("The account is active again.") if active else _("The account is deactivated."),
+    )
+
+
+def deactivate(user_id: int) -> str | Response:
+    """Deactivating asks first, on a page that says what the person loses and how to undo it."""
+    user = found_or_404(User, user_id)
+    form = Form()
+    if form.validate_on_submit() and perform(
+        lambda session: user_service.set_active(session, user, False, actor_id=current_user.id),
+        form=form,
+        done=_("The account is deactivated."),
+    ):
+        return redirect(_back_to(user.id))
+    return render_template(
+        "peeredu/admin/deactivate.html", form=form, user=user, back=_back_to(user.id)
     )
 
 

@@ -60,7 +60,9 @@ def build_blueprint() -> Blueprint:
         "/certificates/<int:certificate_id>.pdf", view_func=certificate_pdf, endpoint="pdf"
     )
     bp.add_url_rule("/enrolments/<int:enrolment_id>/certificate", view_func=issue, methods=["POST"])
-    bp.add_url_rule("/certificates/<int:certificate_id>/revoke", view_func=revoke, methods=["POST"])
+    bp.add_url_rule(
+        "/certificates/<int:certificate_id>/revoke", view_func=revoke, methods=["GET", "POST"]
+    )
     return bp
 
 
@@ -231,14 +233,21 @@ def _revoke_and_tell(session: Session, certificate: Certificate, reason: str) ->
     queue_certificate_notice(session, certificate.enrolment.user, certificate, revoked=True)
 
 
-def revoke(certificate_id: int) -> BaseResponse:
+def revoke(certificate_id: int) -> str | BaseResponse:
+    """Revoking asks first, on a page that says whose certificate goes and that it is final."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not permissions.can_revoke_certificate(current_user):
         abort(404)
     certificate = found_or_404(Certificate, certificate_id)
-    _with_reason(
-        lambda session, reason: _revoke_and_tell(session, certificate, reason),
+    back = url_for("peeredu.admin.user_detail", user_id=certificate.enrolment.user_id)
+    form = ReasonForm()
+    if form.validate_on_submit() and perform(
+        lambda session: _revoke_and_tell(session, certificate, form.reason.data or ""),
+        form=form,
         done=_("The certificate is revoked."),
+    ):
+        return redirect(back)
+    return render_template(
+        "peeredu/certificates/revoke.html", form=form, certificate=certificate, back=back
     )
-    return redirect(url_for("peeredu.admin.user_detail", user_id=certificate.enrolment.user_id))

@@ -13,7 +13,6 @@ from datetime import date
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from peeredu.accounts import permissions
 from peeredu.accounts.models import Enrolment
 from peeredu.accounts.queries import enrolments_of
 from peeredu.certification import services as certificate_services
@@ -26,7 +25,7 @@ from peeredu.reflections import deadlines
 from peeredu.reflections.definitions import Assignment
 from peeredu.reflections.models import Extension
 from peeredu.reports import start_page
-from peeredu.reports.reviews import taught_cohorts
+from peeredu.reports.staff_home import staff_panels
 from peeredu.web.guards import login_required
 from peeredu.web.learn import learner_progress
 
@@ -86,9 +85,6 @@ def _agenda(
 @login_required
 def index() -> str:
     enrolments = list(enrolments_of(db.session, current_user.id))
-    taught = (
-        taught_cohorts(db.session, current_user.id) if permissions.is_teacher(current_user) else []
-    )
     ids = [e.id for e in enrolments]
     today = local_date(current_time())
     summaries = records.summaries(db.session, ids, today=today)
@@ -122,6 +118,10 @@ def index() -> str:
         attendance=summaries,
         course=curriculum.course,
         modules=curriculum.modules,
-        taught=taught,
-        hr_organisations=current_user.hr_organisations if permissions.is_hr(current_user) else [],
+        **staff_panels(
+            db.session,
+            current_user,
+            now=current_time(),
+            threshold=curriculum.course.attendance_threshold,
+        ),
     )

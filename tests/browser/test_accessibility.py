@@ -22,6 +22,7 @@ from sqlalchemy import update
 from peeredu import demo
 from peeredu.accounts import invitations, twofactor, users
 from peeredu.accounts.models import TokenPurpose, User
+from peeredu.certification.services import certificates_by_enrolment
 from peeredu.db import utcnow
 from peeredu.extensions import current_assignments, current_curriculum, db
 from peeredu.reflections import practice_log
@@ -63,6 +64,8 @@ PAGES: dict[str, str] = {
     "peeredu.api_tokens.index": HR,
     "peeredu.admin.users": ADMIN,
     "peeredu.admin.user_detail": ADMIN,
+    "peeredu.admin.deactivate": ADMIN,
+    "peeredu.certificates.revoke": ADMIN,
     "peeredu.admin.invite": ADMIN,
     "peeredu.admin.new_enrolment": ADMIN,
     "peeredu.admin.cohorts": ADMIN,
@@ -175,6 +178,13 @@ def special_pages(app: Flask) -> list[str]:
         "/verify/0000-0000-0000-0",
         *ERROR_PAGES,
     ]
+
+
+def demo_certificate_id(app: Flask) -> int:
+    with app.app_context():
+        certified = users.get_user_by_email(db.session, CERTIFIED)
+        found = certificates_by_enrolment(db.session, [e.id for e in certified.enrolments])
+        return next(iter(found.values())).id
 
 
 class Checker:
@@ -310,6 +320,8 @@ def test_every_page_passes_axe_in_both_languages_and_widths(
         context.clear_cookies()
         sign_in(page, app, who, demo.DEMO_PASSWORD)  # the login page is Danish again
         checker.walk(who, "/")
+        if who in (TEACHER, HR, ADMIN):
+            checker.check("/", who)  # each staff role's start page (the walk checks one)
         if who == LEARNER:
             for path in ERROR_PAGES:
                 checker.check(path, who)
@@ -334,6 +346,15 @@ def test_every_page_passes_axe_in_both_languages_and_widths(
             expect(page.locator(".error-summary")).to_be_visible()
             checker.problems += [f"invite with errors: {p}" for p in axe_violations(page)]
             check_cohort_people_pages(app, page, checker, locale)
+            # Revoking and deactivating ask first; the walk sees one person's page, so open both.
+            revoke = f"/certificates/{demo_certificate_id(app)}/revoke"
+            checker.reached["peeredu.certificates.revoke"] = revoke
+            checker.check(revoke, who)
+            with app.app_context():
+                learner_id = users.get_user_by_email(db.session, LEARNER).id
+            deactivate = f"/admin/users/{learner_id}/deactivate"
+            checker.reached["peeredu.admin.deactivate"] = deactivate
+            checker.check(deactivate, who)
 
     missing = [
         f"{e} (as {who}): no link led there" for e, who in PAGES.items() if e not in checker.reached

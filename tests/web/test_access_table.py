@@ -626,6 +626,7 @@ TABLE: tuple[Route, ...] = (
         "/certificates/<int:certificate_id>/revoke",
         "peeredu.certificates.revoke",
         fill=lambda w: {"certificate_id": w.certificate_id},
+        get=ADMIN_GET,
         post=ADMIN_POST,
         form=_reason,
     ),
@@ -817,6 +818,13 @@ TABLE: tuple[Route, ...] = (
         fill=lambda w: {"user_id": w.users["owner"]},
         post=ADMIN_POST,
         form=lambda w: {"active": "0"},
+    ),
+    Route(
+        "/admin/users/<int:user_id>/deactivate",
+        "peeredu.admin.deactivate",
+        fill=lambda w: {"user_id": w.users["owner"]},
+        get=ADMIN_GET,
+        post=ADMIN_POST,
     ),
     Route(
         "/admin/users/<int:user_id>/anonymise",

@@ -47,8 +47,15 @@ TODAY = date(2026, 11, 23)
 # The start page's next step, next class day and soft deadlines (ISSUE16): +1 (the class days
 # and the teachers' extensions are a query each; the modules taught, no longer a state, went).
 # The module page no longer reads the modules taught: -1.
+# The staff start pages count with grouped queries (reports/staff_home.py): the teacher's waiting
+# counts, next class days, learners at risk with their attendance and last activity; HR's counts
+# per organisation and the attendance of its active learners; the admin's invitations, failed
+# mail (count and list) and cohorts starting soon.
 BUDGETS = {
     "learner start page": 12,
+    "teacher start page": 10,
+    "HR start page": 7,
+    "admin start page": 7,
     "module page": 5,
     "reflection autosave": 7,
     "teacher review queue": 6,
@@ -111,6 +118,7 @@ def _requests(app: Flask, scale: national.Scale) -> dict[str, Callable[[], TestR
     teacher = _login(app, logins.teacher)
     hr = _login(app, logins.hr)
     graduate = _login(app, logins.graduate)
+    admin = _login(app, logins.admin)
     anonymous: Client = app.test_client()  # type: ignore[assignment]
     bearer = {"Authorization": f"Bearer {focus.api_token}"}
     return {
@@ -119,6 +127,9 @@ def _requests(app: Flask, scale: national.Scale) -> dict[str, Callable[[], TestR
             f"/learn/{focus.enrolment_id}/modules/{focus.module_slug}"
         ),
         "reflection autosave": _autosave(learner, focus),
+        "teacher start page": lambda: teacher.get("/"),
+        "HR start page": lambda: hr.get("/"),
+        "admin start page": lambda: admin.get("/"),
         "teacher review queue": lambda: teacher.get("/teach/reviews"),
         "teacher review queue, sent": lambda: teacher.get("/teach/reviews?show=sent"),
         "review page": lambda: teacher.get(f"/teach/reviews/{focus.version_id}"),

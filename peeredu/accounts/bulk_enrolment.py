@@ -32,7 +32,6 @@ from peeredu.accounts.models import (
     TokenPurpose,
     Track,
     User,
-    UserRole,
 )
 from peeredu.accounts.validation import normalise_email, required_text
 from peeredu.db import lock
@@ -278,8 +277,8 @@ def _enrol_rows(
     }
     session.add_all(accounts.values())
     for c in chosen:
-        if c.existing is not None and Role.LEARNER not in c.existing.roles:
-            c.existing.role_rows.append(UserRole(role=Role.LEARNER))
+        if c.existing is not None:
+            c.existing.grant_role(Role.LEARNER)
     session.flush()
     enrolled = []
     for c in chosen:

@@ -16,7 +16,6 @@ from peeredu.accounts.models import (
     Role,
     Track,
     User,
-    UserRole,
     WorkRole,
 )
 from peeredu.accounts.validation import parse_choice
@@ -62,8 +61,7 @@ def enrol(session: Session, user: User, spec: EnrolmentSpec, *, actor_id: int | 
             name=user.name,
             cohort=cohort.name,
         )
-    if Role.LEARNER not in user.roles:
-        user.role_rows.append(UserRole(role=Role.LEARNER))
+    user.grant_role(Role.LEARNER)
     enrolment = Enrolment(
         user=user,
         cohort_id=cohort.id,

@@ -143,6 +143,13 @@ class User(Base):
     def has_role(self, role: Role) -> bool:
         return role in self.roles
 
+    def grant_role(self, role: Role) -> bool:
+        """Give the role if the account lacks it; True when it was given now."""
+        if role in self.roles:
+            return False
+        self.role_rows.append(UserRole(role=role))
+        return True
+
     # Flask-Login's user protocol.
     is_authenticated = True
     is_anonymous = False

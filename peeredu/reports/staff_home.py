@@ -54,6 +54,7 @@ class NextDay:
     day_id: int | None  # None: no class day planned from today on
     day: date | None
     is_today: bool
+    ended: bool = False  # the cohort's period is over: still listed, so its pages stay at hand
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def _next_days(session: Session, teacher_id: int, today: date) -> list[NextDay]:
         .subquery()
     )
     rows = session.execute(
-        select(Cohort.id, Cohort.name, ClassDay.id, ClassDay.date)
+        select(Cohort.id, Cohort.name, ClassDay.id, ClassDay.date, Cohort.end_date < today)
         .join(cohort_teachers, cohort_teachers.c.cohort_id == Cohort.id)
         .outerjoin(first, first.c.cohort_id == Cohort.id)
         .outerjoin(
@@ -96,12 +97,21 @@ def _next_days(session: Session, teacher_id: int, today: date) -> list[NextDay]:
                 ClassDay.cancelled_at.is_(None),
             ),
         )
-        .where(cohort_teachers.c.user_id == teacher_id, Cohort.end_date >= today)
-        .order_by(Cohort.start_date, Cohort.name, ClassDay.id)
+        .where(cohort_teachers.c.user_id == teacher_id)
+        # Cohorts under way or coming first; ended ones after them, the latest first.
+        .order_by(
+            Cohort.end_date < today,
+            case((Cohort.end_date < today, Cohort.end_date), else_=None).desc(),
+            Cohort.start_date,
+            Cohort.name,
+            ClassDay.id,
+        )
     )
     found: dict[int, NextDay] = {}
-    for cohort_id, name, day_id, day in rows:
-        found.setdefault(cohort_id, NextDay(cohort_id, name, day_id, day, day == today))
+    for cohort_id, name, day_id, day, ended in rows:
+        found.setdefault(
+            cohort_id, NextDay(cohort_id, name, day_id, day, day == today, ended=bool(ended))
+        )
     return list(found.values())
 
 

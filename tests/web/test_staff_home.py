@@ -136,6 +136,16 @@ def test_next_class_day_per_cohort_links_to_registering_today_or_the_days(
     assert page.count(f'href="/teach/cohorts/{later.id}/days"') == 1
 
 
+def test_a_cohort_whose_course_is_over_stays_on_the_teachers_start_page(
+    app, make_client, teaching, clock
+):
+    plan(app, teaching.hold)
+    clock.advance(days=200)  # long after the 16 weeks (and past the session's timeout)
+    page = signed_in(make_client, "tove@example.org").get("/").get_data(as_text=True)
+    assert f'<a href="/teach/cohorts/{teaching.hold.id}">Hold A</a>' in page
+    assert "the course is over" in page
+
+
 def test_learner_who_can_no_longer_reach_the_attendance_is_at_risk(
     app, make_client, teaching, clock
 ):

@@ -72,7 +72,8 @@ def test_review_send_back_and_find_it_again(
         text, rubric = box(page, ".review-text"), box(page, "#rubric")
         assert rubric["x"] >= text["x"] + text["width"], "the rubric is not beside the text"
         assert rubric["y"] < WIDTHS[width]["height"], "the rubric starts below the fold"
-        page.mouse.wheel(0, 3000)
+        # Scroll the window itself: a wheel over the rubric would scroll the rubric's own box.
+        page.evaluate("window.scrollTo(0, 3000)")
         page.wait_for_function("window.scrollY > 2000")
         assert page.locator("#rubric").evaluate(IN_VIEW), "the rubric scrolled away"
         assert box(page, "#rubric")["y"] <= 1, "the rubric does not stick to the top"
@@ -108,7 +109,9 @@ def test_review_send_back_and_find_it_again(
     # Found again from the matrix: one click from the cohort page.
     cohort = url(app, f"/teach/cohorts/{course.cohort.id}")
     page.goto(cohort)
-    row = page.locator("table.matrix tr", has=page.get_by_role("link", name="Maria Jensen"))
+    # The matrix on a wide screen, one card per learner on a phone: both link the reflection.
+    learners = "table.matrix tr" if width == "desktop" else ".matrix-phone > li"
+    row = page.locator(learners, has=page.get_by_role("link", name="Maria Jensen"))
     row.locator(f'a[href$="/teach/reviews/{version}"]').click()  # click 1
     expect(page.locator("#rubric .feedback")).to_contain_text("Skriv mere om dit næste skridt.")
 

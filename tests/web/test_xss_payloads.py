@@ -36,6 +36,9 @@ PAYLOADS = {
 INJECTED_TAGS = frozenset(
     {"svg", "math", "iframe", "object", "embed", "img", "style", "base", "frame"}
 )
+# The layout's own inline SVG: the state icons (templates/peeredu/layout/states.html). No payload
+# carries these classes, and the sanitizer would strip an <svg> from a learner's text anyway.
+OUR_SVG_CLASSES = frozenset({"state-symbols", "state-icon"})
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "data", "poster"})
 BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
 
@@ -50,7 +53,8 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if tag in INJECTED_TAGS:
+        ours = tag == "svg" and attributes.get("class") in OUR_SVG_CLASSES
+        if tag in INJECTED_TAGS and not ours:
             self.injected.append(f"<{tag}>")
         if tag == "script" and not (attributes.get("src") or "").startswith("/static/"):
             self.injected.append("<script> without our src")
